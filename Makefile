@@ -1,0 +1,72 @@
+# Entry points.  Every stage is one script under scripts/; see README.md.
+#   make check   lint + bisect + vmtest (base and patched, whole matrix) + harness tests
+#   make demo    end-to-end migration reproduction (the main job)
+SHELL := /bin/bash
+S := scripts
+KERNEL ?= patched
+export KERNEL FLAVOR MODELS LIST
+
+.PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
+	compare bisect lint export check demo send fuzz repro-tree harness-test clean
+
+all: check
+
+deps:
+	@$(S)/deps.sh
+
+tree: deps
+	@$(S)/get-tree.sh
+	@$(S)/apply.sh
+
+apply:
+	@$(S)/apply.sh
+
+kernel:
+	@$(S)/build-kernel.sh
+
+kernels:
+	@KERNEL=base $(S)/build-kernel.sh
+	@KERNEL=patched $(S)/build-kernel.sh
+
+selftests:
+	@$(S)/build-selftests.sh
+	@$(S)/mkinitramfs.sh
+
+initramfs:
+	@$(S)/mkinitramfs.sh
+
+vmtest:
+	@$(S)/vmtest.sh
+
+compare:
+	@$(S)/compare.sh
+
+bisect:
+	@$(S)/bisect.sh
+
+lint:
+	@$(S)/lint.sh
+
+export:
+	@$(S)/export.sh
+
+repro-tree:
+	@$(S)/repro-tree.sh
+
+harness-test:
+	@$(S)/harness-test.sh
+
+check:
+	@$(S)/check.sh
+
+demo:
+	@$(S)/demo.sh
+
+send:
+	@$(S)/send.sh
+
+fuzz:
+	@$(S)/fuzz.sh
+
+clean:
+	rm -rf build/base build/patched build/repro build/vmtest build/selftests build/initramfs*

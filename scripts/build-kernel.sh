@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Stage: build one kernel out of tree.
+#   KERNEL=base     pristine v7.3 (tag v7.3-debian)      -> build/base/bzImage
+#   KERNEL=patched  v7.3 + patches/series (branch series) -> build/patched/bzImage
+#   KERNEL=repro    v7.3 + the over-saving reproducer (branch repro, not part of
+#                   the series)                          -> build/repro/bzImage
+# FLAVOR=debug adds config/debug.config -> build/<kernel>-debug/bzImage.
+# base and repro build from git worktrees of build/linux (build/base/linux,
+# build/repro/linux); patched builds whatever build/linux has checked out.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need make gcc ccache flex bison bc git
+
+KERNEL=${KERNEL:-patched}
+FLAVOR=${FLAVOR:-}
+# Every source tree sits at "../linux" relative to its object directory so
+# that ccache (CCACHE_BASEDIR) shares objects between the three kernels.
+case $KERNEL in
+base) src=$BUILD/base/linux ref=v7.3-debian obj=$BUILD/base/obj${FLAVOR:+-$FLAVOR} ;;
+patched) src=$TREE ref= obj=$BUILD/patched${FLAVOR:+-$FLAVOR} ;;
+repro) src=$BUILD/repro/linux ref=repro obj=$BUILD/repro/obj${FLAVOR:+-$FLAVOR} ;;
+*) die "unknown KERNEL=$KERNEL (base, patched or repro)" ;;
+esac
+image_dir=$BUILD/$KERNEL${FLAVOR:+-$FLAVOR}
+fragments=("$TOP/config/kvm.config")
+[ -z "$FLAVOR" ] || fragments+=("$TOP/config/$FLAVOR.config")
+for f in "${fragments[@]}"; do [ -f "$f" ] || die "missing config fragment $f"; done
+[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+
+if [ -n "$ref" ]; then
+	worktree_at "$src" "$ref"
+else
+	b=$(git -C "$TREE" symbolic-ref -q --short HEAD || echo "(detached)")
+	[ "$b" = series ] || echo "WARNING: $TREE is on '$b', not 'series'" >&2
+	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+		echo "WARNING: building uncommitted changes in $TREE (not in patches/ until committed and exported)" >&2
+fi
+out=$obj
+mkdir -p "$out" "$BUILD/logs"
+log="$BUILD/logs/kernel-$KERNEL${FLAVOR:+-$FLAVOR}.log"
+mk=(make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+
+# (Re)configure when the fragments changed.
+cfgsum=$(cat "${fragments[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$out/.config" ] || [ "$(cat "$out/.cfgsum" 2>/dev/null)" != "$cfgsum" ]; then
+	log "configuring $out (tinyconfig + ${fragments[*]##*/})"
+	(cd "$src" && KCONFIG_CONFIG="$out/.config" scripts/kconfig/merge_config.sh -n -O "$out" \
+		kernel/configs/tiny.config arch/x86/configs/tiny.config "${fragments[@]}") >"$log" 2>&1 ||
+		{ tail -20 "$log"; die "configuration failed, see $log"; }
+	# Every =y/=m line of our fragments must have survived.
+	bad=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=[ym]' | while read -r l; do
+		grep -qx "$l" "$out/.config" || echo "$l"; done)
+	[ -z "$bad" ] || die "config options did not stick (missing dependency?): $bad"
+	echo "$cfgsum" >"$out/.cfgsum"
+fi
+
+log "building $KERNEL${FLAVOR:+ ($FLAVOR)} kernel at $(git -C "$src" log --oneline -1 | cut -c1-70) -> $out (log: $log)"
+t0=$(date +%s)
+set +e
+"${mk[@]}" bzImage 2>&1 | tee -a "$log" |
+	awk -v t0="$t0" '/ CC | AR | LD /{n++} n && n % 250 == 0 && !seen[n]++ {printf "    ... %d objects, %d s\n", n, systime() - t0; fflush()}
+	/error:|Error [0-9]/ {print; fflush()}'
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 0 ] || die "kernel build ($KERNEL) failed, see $log"
+mkdir -p "$image_dir"
+cp "$out/arch/x86/boot/bzImage" "$image_dir/bzImage.tmp"
+mv "$image_dir/bzImage.tmp" "$image_dir/bzImage"
+log "built $image_dir/bzImage in $(( $(date +%s) - t0 )) s"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Stage 0: install the Debian packages the pipeline needs, when missing.
+# Bookworm packages only (-t bookworm where newer suites are configured).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
+	xz-utils zstd qemu-system-x86 busybox-static git python3 perl file b4)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"
+	log "installing: ${missing[*]}"
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm --no-install-recommends \
+		"${missing[@]}" >&2 || die "apt-get install failed"
+fi
+log "dependencies present"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Export branch "series" of the build tree back into patches/: one
+# `git format-patch` file per commit, a cover letter whose text lives in
+# patches/cover-letter.txt (subject on the first line, body after), and the
+# quilt series file.  Regenerating is deterministic, so the diff of patches/
+# shows only real changes.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need git
+BRANCH=${BRANCH:-series}
+out=$TOP/patches
+cover=$out/cover-letter.txt
+cd "$TREE"
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "$TREE has uncommitted changes; commit them first"
+n=$(git rev-list --count v7.3-debian.."$BRANCH")
+[ "$n" -gt 0 ] || die "branch $BRANCH has no commits on top of v7.3-debian"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -c core.abbrev=12 format-patch -q --no-signature --zero-commit --cover-letter \
+	--cover-from-description=subject -o "$tmp" v7.3-debian.."$BRANCH" >/dev/null
+# Fill the cover letter from patches/cover-letter.txt.
+if [ -f "$cover" ]; then
+	python3 - "$tmp"/0000-cover-letter.patch "$cover" <<'PY'
+import sys
+p, c = sys.argv[1], sys.argv[2]
+s = open(p).read()
+text = open(c).read().rstrip("\n")
+subject, _, body = text.partition("\n")
+s = s.replace("*** SUBJECT HERE ***", subject.strip())
+s = s.replace("*** BLURB HERE ***", body.strip("\n"))
+open(p, "w").write(s)
+PY
+fi
+rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
+cp "$tmp"/*.patch "$out/"
+(cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch | grep -v '^0000-cover-letter.patch$') >"$out/series"
+log "exported $n patches + cover letter to patches/"

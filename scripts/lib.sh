@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+# Common helpers for the pipeline scripts.  Sourced, never executed.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+TREE=${TREE:-$BUILD/linux}
+CACHE=${CACHE:-$BUILD/cache}
+export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+JOBS=${JOBS:-$(nproc)}
+
+# The Debian package the series is tested against.  The archive keeps only
+# the newest 7.3.y; get-tree.sh warns loudly when it has moved on.
+LINUX_SRC_PKG=linux-source-7.3
+LINUX_SRC_SUITE=trixie-backports
+LINUX_SRC_TESTED_VERSION_FILE=$TOP/config/linux-source.tested
+
+die() { echo "ERROR: $*" >&2; exit 1; }
+log() { echo "==> $*" >&2; }
+
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			die "'$t' not found; run 'make deps' (scripts/deps.sh) first"
+	done
+}
+
+# stage NAME CMD...: run a command, print its wall time.
+stage() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	log "[$name] start"
+	"$@" || rc=$?
+	echo "==> [$name] $(( $(date +%s) - t0 )) s (rc=$rc)" >&2
+	echo "$name $(( $(date +%s) - t0 ))" >>"$BUILD/stage-times"
+	return $rc
+}
+
+# Archive address of the Debian mirror this machine is configured for.
+debian_archive_uri() {
+	local f uri=
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		uri=$(awk '/^URIs:/ {u=$2} /^Suites:/ && / (bookworm|trixie|sid)( |$)/ {print u; exit}' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" && $3 ~ /^(bookworm|trixie|sid)/ {for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || die "cannot find the Debian archive address in the apt configuration"
+	echo "$uri"
+}
+
+# apt-get with a private source list for a newer suite.
+# Usage: apt_suite SUITE apt-get-args...
+apt_suite() {
+	local suite=$1 d
+	shift
+	d=$BUILD/apt-$suite
+	mkdir -p "$d/lists/partial" "$d/archives/partial"
+	if [ ! -f "$d/sources.list" ]; then
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_archive_uri) $suite main" >"$d/sources.list"
+	fi
+	local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache::Archives=$d/archives"
+		-o "Dir::Cache::pkgcache=$d/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$d/srcpkgcache.bin"
+		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+	if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +720)" ]; then
+		apt-get "${opts[@]}" -qq update >&2 || die "apt-get update for $suite failed"
+		touch "$d/.updated"
+	fi
+	apt-get "${opts[@]}" "$@"
+}
+
+# tree_at REF: check the source tree out at REF for the rest of the calling
+# script, refusing to lose uncommitted work, and put it back on exit.
+tree_at() {
+	local ref=$1 cur
+	[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+	git -C "$TREE" rev-parse -q --verify "$ref^{commit}" >/dev/null ||
+		die "$TREE has no '$ref'; run 'make tree'"
+	cur=$(git -C "$TREE" symbolic-ref -q --short HEAD || git -C "$TREE" rev-parse HEAD)
+	[ "$(git -C "$TREE" rev-parse HEAD)" != "$(git -C "$TREE" rev-parse "$ref^{commit}")" ] || return 0
+	if [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no)" ]; then
+		die "$TREE has uncommitted changes; commit them (then 'make export') first"
+	fi
+	git -C "$TREE" checkout -q "$ref"
+	TREE_ORIG=$cur
+	trap 'git -C "$TREE" checkout -q "$TREE_ORIG"' EXIT
+}
+
+# The host's TSC frequency in kHz, for tsc_early_khz= (no ACPI in the guest).
+host_tsc_khz() {
+	awk -F: '/^cpu MHz/ {printf "%d\n", $2 * 1000; exit}' /proc/cpuinfo
+}
+
+# worktree_at DIR REF: a git worktree of $TREE at DIR, checked out at REF
+# (detached), created on first use.
+worktree_at() {
+	local dir=$1 ref=$2 want
+	want=$(git -C "$TREE" rev-parse "$ref^{commit}" 2>/dev/null) ||
+		die "$TREE has no '$ref'"
+	if [ ! -e "$dir/.git" ]; then
+		mkdir -p "$(dirname "$dir")"
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$dir" "$want"
+	fi
+	if [ "$(git -C "$dir" rev-parse HEAD)" != "$want" ]; then
+		[ -z "$(git -C "$dir" status --porcelain --untracked-files=no)" ] ||
+			die "$dir has uncommitted changes"
+		git -C "$dir" checkout -q --detach "$want"
+	fi
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Stage: pack busybox-static, the static KVM selftests (stripped) and the
+# guest init into build/initramfs.cpio.  The per-run test list is appended
+# later as a second cpio archive (the kernel unpacks concatenated archives).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need cpio strip
+BUSYBOX=/bin/busybox
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" ||
+	die "busybox-static not installed; run 'make deps'"
+src=$BUILD/selftests
+[ -d "$src/x86" ] || die "no selftests in $src; run 'make selftests'"
+root=$BUILD/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
+cp "$BUSYBOX" "$root/bin/busybox"
+cp "$TOP/selftests/guest/init" "$root/init"
+chmod +x "$root/init"
+for f in "$src"/* "$src"/x86/*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	strip -o "$root/t/${f##*/}" "$f"
+done
+# Extra static binaries built by the harness (demo VMM, fuzzer).
+if [ -d "$BUILD/guest-bin" ]; then
+	cp "$BUILD"/guest-bin/* "$root/t/" 2>/dev/null || true
+fi
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$BUILD/initramfs.cpio"
+log "initramfs: $(ls "$root/t" | wc -l) binaries, $(du -m "$BUILD/initramfs.cpio" | cut -f1) MiB"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Stage: run the KVM selftests in VMs, one per host CPU model of
+# selftests/cpu-models, on KERNEL=base|patched (build/$KERNEL/bzImage).
+# Results: build/vmtest/$KERNEL/<model>/{tap.log,console.log,results}.
+# MODELS="a b" restricts the matrix; LIST=regression forces the short list.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+KERNEL=${KERNEL:-patched}
+FLAVOR=${FLAVOR:-}
+kdir=$BUILD/$KERNEL${FLAVOR:+-$FLAVOR}
+img=$kdir/bzImage
+[ -f "$img" ] || die "no $img; run 'make kernels'"
+[ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make initramfs'"
+outroot=$BUILD/vmtest/$KERNEL${FLAVOR:+-$FLAVOR}
+mkdir -p "$outroot"
+: >"$outroot/summary"
+TEST_TIMEOUT=${TEST_TIMEOUT:-180}
+
+strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
+new_tests=$(strip_comments "$TOP/selftests/new-tests")
+rc_all=0
+while read -r model cpu xf list; do
+	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $model "; then continue; fi
+	[ -z "${LIST:-}" ] || list=$LIST
+	out=$outroot/$model
+	mkdir -p "$out"
+	runlist=$out/run.list
+	: >"$runlist"
+	if [ "$list" = full ]; then
+		names=$(ls "$BUILD/initramfs/t" | grep -v -x -F "$(ls "$BUILD/guest-bin" 2>/dev/null || echo /)")
+	else
+		names=$(strip_comments "$TOP/selftests/regression-tests")
+	fi
+	for t in $names $new_tests; do
+		[ -x "$BUILD/initramfs/t/$t" ] || { echo "$t 1 false # missing" >>"$runlist"; continue; }
+		grep -q "^$t " "$runlist" || echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
+	done
+	n=$(wc -l <"$runlist")
+	vmtmo=$((60 + n * 30))
+	[ "$vmtmo" -le 1500 ] || vmtmo=1500
+	echo "--- $KERNEL${FLAVOR:+-$FLAVOR} on $model (-cpu $cpu): $n tests ($list), VM timeout ${vmtmo}s" >&2
+	t0=$(date +%s)
+	vrc=0
+	"$TOP/scripts/boot.sh" "$img" "$cpu" "$runlist" "$out" "$vmtmo" || vrc=$?
+	# results: "<test> PASS|FAIL|SKIP"; tests that never reported are FAIL.
+	: >"$out/results"
+	i=0
+	while read -r name _; do
+		i=$((i + 1))
+		line=$(grep -E "^(ok|not ok) $i $name( |$)" "$out/tap.log" 2>/dev/null | head -n1 || true)
+		case $line in
+		"ok "*"# SKIP"*) s=SKIP ;;
+		"ok "*) s=PASS ;;
+		*) s=FAIL ;;
+		esac
+		echo "$name $s" >>"$out/results"
+	done <"$runlist"
+	hxf=$(sed -n 's/^# host-xfeatures: //p' "$out/tap.log" 2>/dev/null | head -n1)
+	p=$(grep -c ' PASS$' "$out/results" || true)
+	f=$(grep -c ' FAIL$' "$out/results" || true)
+	s=$(grep -c ' SKIP$' "$out/results" || true)
+	note=
+	case $vrc in 0) ;; 2) note=" VM-HANG"; rc_all=1 ;; *) note=" VM-CRASH"; rc_all=1 ;; esac
+	if grep -q '^# vmtest: kernel splat' "$out/tap.log" 2>/dev/null; then note="$note KERNEL-SPLAT"; rc_all=1; fi
+	if [ "$xf" != "${hxf:-?}" ]; then note="$note XFEATURES-MISMATCH(expected $xf)"; fi
+	printf '%-8s %-10s xfeatures=%-6s pass=%-3d fail=%-3d skip=%-3d %4ds%s  (%s)\n' \
+		"$KERNEL${FLAVOR:+-$FLAVOR}" "$model" "${hxf:-?}" "$p" "$f" "$s" "$(($(date +%s) - t0))" "$note" "$out" |
+		tee -a "$outroot/summary"
+done < <(grep -v '^[[:space:]]*#' "$TOP/selftests/cpu-models" | grep -v '^[[:space:]]*$')
+exit $rc_all
