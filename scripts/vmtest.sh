@@ -27,7 +27,8 @@ while read -r model cpu xf list; do
 	runlist=$out/run.list
 	: >"$runlist"
 	if [ "$list" = full ]; then
-		names=$(ls "$BUILD/initramfs/t" | grep -v -x -F "$(ls "$BUILD/guest-bin" 2>/dev/null || echo /)")
+		# The whole x86 KVM suite: every binary built from x86/.
+		names=$(cd "$BUILD/selftests/x86" && find . -maxdepth 1 -type f -perm -u+x -printf '%f\n' | LC_ALL=C sort)
 	else
 		names=$(strip_comments "$TOP/selftests/regression-tests")
 	fi

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Stage: build the kernel after every patch of the series, incrementally, in
+# a dedicated worktree (build/bisect/linux, objects in build/bisect/obj), plus
+# the KVM selftests after every patch that touches tools/.  Fails naming the
+# first patch that breaks the build.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need make gcc ccache git
+[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+commits=$(git -C "$TREE" rev-list --reverse v7.3-debian..series)
+[ -n "$commits" ] || { log "bisect: series is empty"; exit 0; }
+src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
+mkdir -p "$BUILD/logs"
+log=$BUILD/logs/bisect.log
+: >"$log"
+i=0
+total=$(echo "$commits" | wc -l)
+for c in $commits; do
+	i=$((i + 1))
+	subj=$(git -C "$TREE" log -1 --format=%s "$c")
+	worktree_at "$src" "$c"
+	t0=$(date +%s)
+	if [ ! -f "$obj/.config" ]; then
+		mkdir -p "$obj"
+		(cd "$src" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh -n -O "$obj" \
+			kernel/configs/tiny.config arch/x86/configs/tiny.config "$TOP/config/kvm.config") >>"$log" 2>&1 ||
+			die "bisect: configuration failed, see $log"
+	fi
+	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" bzImage >>"$log" 2>&1; then
+		grep -E 'error:' "$log" | head -5 >&2
+		die "bisect: patch $i/$total does not build: $subj (log: $log)"
+	fi
+	what=kernel
+	if git -C "$src" diff --quiet "$c~1" "$c" -- tools/; then :; else
+		make -C "$src" O="$obj-hdr" ARCH=x86_64 -s headers >>"$log" 2>&1 ||
+			die "bisect: patch $i/$total: headers failed: $subj (log: $log)"
+		if ! make -C "$src/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$obj-selftests" ARCH=x86_64 \
+			KHDR_INCLUDES="-isystem $obj-hdr/usr/include" >>"$log" 2>&1; then
+			grep -E 'error:' "$log" | head -5 >&2
+			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
+		fi
+		what="kernel+selftests"
+	fi
+	printf '    bisect %d/%d ok (%s, %ds): %s\n' "$i" "$total" "$what" "$(($(date +%s) - t0))" "$subj" >&2
+done
+log "bisect: all $total patches build"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make check: deps, tree, lint, bisect, kernels, selftests, vmtest on base and
+# patched over the whole CPU-model matrix, base/patched comparison, the
+# harness's own tests and the demo.  Ends with "N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+mkdir -p "$BUILD/logs"
+: >"$BUILD/stage-times"
+P=0 F=0
+summary=$BUILD/check-summary
+: >"$summary"
+count() { # count LOGFILE: add the "N passed, N failed" of a stage's last such line
+	local l
+	l=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+	[ -n "$l" ] || { F=$((F + 1)); echo "no result line in $1" >>"$summary"; return; }
+	P=$((P + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/; s/^([0-9]+) passed.*/\1/')))
+	F=$((F + $(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+}
+# check NAME CMD...: a stage whose success counts as one check.
+check() {
+	local name=$1 rc=0
+	shift
+	stage "$name" "$@" 2>&1 | tee "$BUILD/logs/check-$name.log" || rc=${PIPESTATUS[0]}
+	if [ "$rc" = 0 ]; then P=$((P + 1)); else F=$((F + 1)); echo "FAILED: $name (log: $BUILD/logs/check-$name.log)" | tee -a "$summary"; fi
+	return 0
+}
+# fatal NAME CMD...: a prerequisite; stop everything if it fails.
+fatal() {
+	local name=$1
+	shift
+	stage "$name" "$@" || { echo "FAILED: $name: cannot continue"; echo "0 passed, 1 failed"; exit 1; }
+}
+
+T0=$(date +%s)
+fatal deps "$S/deps.sh"
+fatal tree "$S/get-tree.sh"
+fatal apply "$S/apply.sh"
+fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
+check bisect "$S/bisect.sh"
+fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
+fatal selftests "$S/build-selftests.sh"
+fatal initramfs "$S/mkinitramfs.sh"
+
+# lint: one check per line it prints.
+stage lint "$S/lint.sh" 2>&1 | tee "$BUILD/logs/check-lint.log" || true
+P=$((P + $(grep -c '^lint: .* ok' "$BUILD/logs/check-lint.log" || true)))
+lf=$(grep -c '^lint: .* FAILED' "$BUILD/logs/check-lint.log" || true)
+F=$((F + lf))
+[ "$lf" = 0 ] || grep '^lint: .* FAILED' "$BUILD/logs/check-lint.log" >>"$summary"
+grep -q '^lint: ' "$BUILD/logs/check-lint.log" || { F=$((F + 1)); echo "FAILED: lint did not run" >>"$summary"; }
+
+check vmtest-base env KERNEL=base "$S/vmtest.sh"
+check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
+stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
+count "$BUILD/logs/check-compare.log"
+grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
+stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
+count "$BUILD/logs/check-harness.log"
+grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
+if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
+	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
+	count "$BUILD/logs/check-demo.log"
+fi
+
+echo
+echo "==== stage times (s) ===="
+column -t "$BUILD/stage-times" 2>/dev/null || cat "$BUILD/stage-times"
+echo "total $(($(date +%s) - T0)) s"
+echo "==== vmtest ===="
+cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary 2>/dev/null || true
+if [ -s "$summary" ]; then echo "==== failures ===="; cat "$summary"; fi
+echo "$P passed, $F failed"
+[ "$F" = 0 ]

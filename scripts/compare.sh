@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Stage: compare the vmtest results of build/base and build/patched, per test
+# and per CPU model.  Existing tests must give identical results on both
+# kernels; the series' new tests (selftests/new-tests) must FAIL on base and
+# PASS on patched.  Prints the table of new tests and one line per
+# difference, then "compare: N passed, N failed" (one check per test and model).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+B=$BUILD/vmtest/base${FLAVOR:+-$FLAVOR} P=$BUILD/vmtest/patched${FLAVOR:+-$FLAVOR}
+new_tests=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests")
+known=$TOP/selftests/known-tcg-failures
+pass=0 failn=0
+printf '%-28s %-10s %-6s %-6s %s\n' "new test" model base patched verdict
+while read -r model _; do
+	[ -f "$B/$model/results" ] && [ -f "$P/$model/results" ] || {
+		echo "compare: $model: missing results (run 'make vmtest' for both kernels)"
+		failn=$((failn + 1)); continue; }
+	while read -r t sp; do
+		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
+		if echo "$new_tests" | grep -qx "$t"; then
+			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then v=ok; pass=$((pass + 1))
+			else v="WRONG (must FAIL on base, PASS on patched)"; failn=$((failn + 1)); fi
+			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
+		elif [ "$sb" = "$sp" ]; then
+			pass=$((pass + 1))
+			if [ "$sp" = FAIL ] && ! grep -qE "^$t[[:space:]]" "$known"; then
+				echo "compare: note: $t fails on $model on both kernels and is not in $(basename "$known")"
+			fi
+		else
+			echo "compare: REGRESSION $t on $model: base=$sb patched=$sp"
+			failn=$((failn + 1))
+		fi
+	done <"$P/$model/results"
+done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/cpu-models")
+echo "compare: $pass passed, $failn failed"
+[ "$failn" = 0 ]

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The harness's own tests: prove that the pipeline fails, naming the cause,
+# on a patch that does not apply, on a failing selftest and on a hung guest,
+# and that `git am --empty=drop patches/*.patch` (cover letter included)
+# applies the series to the pristine tree.
+# Ends with "harness: N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+p=0 f=0
+res() { if [ "$1" = 0 ]; then echo "harness: $2 ok"; p=$((p + 1)); else echo "harness: $2 FAILED"; f=$((f + 1)); fi; }
+
+# 1. A patch that does not apply stops apply.sh, which names it.
+mkdir -p "$tmp/p"
+cp "$TOP/patches/series" "$tmp/p/series" 2>/dev/null || : >"$tmp/p/series"
+cp "$TOP"/patches/[0-9]*.patch "$tmp/p/" 2>/dev/null || true
+cat >"$tmp/p/9999-broken.patch" <<'P'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: Harness <harness@example.invalid>
+Subject: [PATCH] broken: does not apply
+
+---
+ Makefile | 1 +
+ 1 file changed, 1 insertion(+)
+
+diff --git a/Makefile b/Makefile
+--- a/Makefile
++++ b/Makefile
+@@ -1,3 +1,4 @@
+ this line is not in the kernel Makefile
++nor is this one
+ so the patch cannot apply
+P
+echo 9999-broken.patch >>"$tmp/p/series"
+out=$(SERIES="$tmp/p/series" BRANCH=harness-broken "$TOP/scripts/apply.sh" 2>&1) && rc=0 || rc=$?
+git -C "$TREE" branch -D -q harness-broken 2>/dev/null || true
+[ "$rc" != 0 ] && echo "$out" | grep -q "patch does not apply: 9999-broken.patch"
+res $? "a broken patch stops apply.sh naming it"
+
+# 2. git am --empty=drop patches/*.patch on the pristine tree.
+if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
+	git clone -q --shared "$TREE" "$tmp/am" && git -C "$tmp/am" checkout -q v7.3-debian &&
+		git -C "$tmp/am" -c user.name=h -c user.email=h@example.invalid am -q --empty=drop "$TOP"/patches/*.patch &&
+		[ -z "$(git -C "$tmp/am" diff series 2>/dev/null || git -C "$tmp/am" diff origin/series)" ]
+	res $? "git am --empty=drop patches/*.patch reproduces branch series"
+fi
+
+img=$BUILD/patched/bzImage
+if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
+	# 3. A failing selftest is reported as "not ok" and FAIL.
+	printf 'harness_false 10 /bin/false\nharness_true 10 /bin/true\n' >"$tmp/fail.list"
+	"$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/fail.list" "$tmp/vm-fail" 120 >/dev/null 2>&1 && rc=0 || rc=$?
+	[ "$rc" = 0 ] && grep -q '^not ok 1 harness_false' "$tmp/vm-fail/tap.log" &&
+		grep -q '^ok 2 harness_true' "$tmp/vm-fail/tap.log"
+	res $? "a failing test in the guest is reported as not ok"
+
+	# 4. A hung guest is killed at the VM timeout and reported as a hang.
+	printf 'harness_hang 1000 /bin/sleep 1000\n' >"$tmp/hang.list"
+	out=$("$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/hang.list" "$tmp/vm-hang" 20 2>&1) && rc=0 || rc=$?
+	[ "$rc" = 2 ] && echo "$out" | grep -q "VM HANG"
+	res $? "a hung guest is killed after its timeout and reported"
+else
+	echo "harness: no patched kernel/initramfs; skipping VM self-tests"
+	f=$((f + 1))
+fi
+echo "harness: $p passed, $f failed"
+[ "$f" = 0 ]

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Stage: lint the series.
+#  1. checkpatch.pl --strict on every patch of patches/series: zero errors,
+#     warnings and checks, except the exceptions in config/checkpatch.ignore.
+#  2. sparse (C=2) and W=1 on every object the series touches, on the base
+#     and the patched kernel: no warning that base does not have.
+#  3. scripts/kernel-doc on every touched C file and header: no new warning.
+# Prints one "lint: <item> ok|FAILED" line per check; exit 1 if any failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need perl make gcc
+"$TOP/scripts/get-sparse.sh"
+sparse=$BUILD/tools/bin/sparse
+out=$BUILD/lint
+rm -rf "$out"
+mkdir -p "$out"
+fail=0
+ok() { echo "lint: $1 ok"; }
+bad() { echo "lint: $1 FAILED${2:+ ($2)}"; fail=1; }
+
+# 1. checkpatch
+ignore=$(sed 's/#.*//' "$TOP/config/checkpatch.ignore" | awk 'NF {print $1}' | paste -sd, -)
+while read -r p; do
+	case $p in '' | '#'*) continue ;; esac
+	log=$out/checkpatch-${p%.patch}.log
+	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types \
+		${ignore:+--ignore "$ignore"} "$TOP/patches/$p") >"$log" 2>&1 || true
+	if grep -qE '^(ERROR|WARNING|CHECK):' "$log"; then
+		bad "checkpatch $p" "see $log"
+		sed 's/^/    /' "$log" | head -30
+	else
+		ok "checkpatch $p"
+	fi
+done <"$TOP/patches/series"
+
+# Files the series touches.
+files=$(git -C "$TREE" diff --name-only v7.3-debian series)
+objs=$(echo "$files" | grep -E '^(arch|kernel|virt|mm|drivers)/.*\.c$' | sed 's/\.c$/.o/' || true)
+hdr_users=$(echo "$files" | grep -E '^(arch|include|virt)/.*\.h$' >/dev/null && echo yes || true)
+
+normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/' | grep -E 'warning|error' | sort -u; }
+
+# 2. sparse + W=1 on touched objects, base vs patched.
+if [ -n "$objs" ]; then
+	for k in base patched; do
+		case $k in base) src=$BUILD/base/linux obj=$BUILD/base/obj ;; patched) src=$TREE obj=$BUILD/patched ;; esac
+		[ -f "$obj/.config" ] || die "no $obj/.config; run 'make kernels' first"
+		# Force the touched objects to be rebuilt and checked.
+		for o in $objs; do rm -f "$obj/$o"; done
+		# shellcheck disable=SC2086
+		make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="ccache gcc" HOSTCC="ccache gcc" $objs \
+			>"$out/warn-$k.raw" 2>&1 || { tail -20 "$out/warn-$k.raw"; die "lint build ($k) failed"; }
+		normalize <"$out/warn-$k.raw" >"$out/warn-$k.txt" || true
+	done
+	comm -13 "$out/warn-base.txt" "$out/warn-patched.txt" >"$out/warn-new.txt"
+	if [ -s "$out/warn-new.txt" ]; then
+		bad "sparse+W=1 on $(echo $objs)" "new warnings: $out/warn-new.txt"
+		sed 's/^/    /' "$out/warn-new.txt" | head -20
+	else
+		ok "sparse+W=1 on $(echo $objs) ($(wc -l <"$out/warn-patched.txt") warnings on patched, all also on base)"
+	fi
+fi
+
+# 3. kernel-doc on touched kernel C files and headers.
+kd_files=$(echo "$files" | grep -E '^(arch|kernel|include|virt)/.*\.[ch]$' || true)
+if [ -n "$kd_files" ]; then
+	for k in base patched; do
+		case $k in base) src=$BUILD/base/linux ;; patched) src=$TREE ;; esac
+		: >"$out/kdoc-$k.raw"
+		for f in $kd_files; do
+			[ -f "$src/$f" ] || continue
+			(cd "$src" && perl scripts/kernel-doc -none -Wall "$f") >>"$out/kdoc-$k.raw" 2>&1 || true
+		done
+		sed -E 's/:[0-9]+:/:/' "$out/kdoc-$k.raw" | sort -u >"$out/kdoc-$k.txt"
+	done
+	comm -13 "$out/kdoc-base.txt" "$out/kdoc-patched.txt" >"$out/kdoc-new.txt"
+	if [ -s "$out/kdoc-new.txt" ]; then
+		bad "kernel-doc" "see $out/kdoc-new.txt"
+		sed 's/^/    /' "$out/kdoc-new.txt" | head -20
+	else
+		ok "kernel-doc on $(echo $kd_files | wc -w) files"
+	fi
+fi
+exit $fail
