@@ -18,7 +18,9 @@ rm -f "$out/console.log" "$out/tap.log"
 # Second cpio archive carrying the test list, appended to the main one.
 stage=$(mktemp -d)
 cp "$list" "$stage/run.list"
-(cd "$stage" && echo run.list | cpio -o -H newc --quiet) >"$stage/list.cpio"
+# VM_FILES: extra files to put in the guest's / (e.g. a saved state).
+for f in ${VM_FILES:-}; do cp "$f" "$stage/"; done
+(cd "$stage" && ls | grep -v '^list.cpio$' | cpio -o -H newc --quiet) >"$stage/list.cpio"
 cat "$BUILD/initramfs.cpio" "$stage/list.cpio" >"$out/initrd.cpio"
 rm -rf "$stage"
 

@@ -15,7 +15,8 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$TOP/selftests/guest/init" "$root/init"
-chmod +x "$root/init"
+cp "$TOP/selftests/guest/demo-save" "$TOP/selftests/guest/demo-load" "$root/bin/"
+chmod +x "$root/init" "$root/bin/demo-save" "$root/bin/demo-load"
 for f in "$src"/* "$src"/x86/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	strip -o "$root/t/${f##*/}" "$f"

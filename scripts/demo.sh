@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make demo: reproduce the migration failure end to end and show the fix.
+# A source host kernel that over-saves XSAVE state like v5.16 (v7.3 plus the
+# reproducer in selftests/repro, NOT part of the series) saves a running VM
+# with a minimal raw-KVM VMM (selftests/xsave-migrate); the state file is
+# carried to destination hosts (other CPU models, unpatched and patched
+# kernels, quirk on and off) that restore it and resume the guest, which
+# checks its own registers.  Prints one table and "demo: N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+need gcc
+out=$BUILD/demo
+rm -rf "$out"
+mkdir -p "$out" "$BUILD/guest-bin"
+
+log "demo: building the VMM, the reproducer kernel and the initramfs"
+gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_migrate" "$TOP/selftests/xsave-migrate/xsave_migrate.c"
+"$S/repro-tree.sh"
+KERNEL=repro "$S/build-kernel.sh"
+[ -f "$BUILD/base/bzImage" ] || KERNEL=base "$S/build-kernel.sh"
+[ -f "$BUILD/patched/bzImage" ] || KERNEL=patched "$S/build-kernel.sh"
+"$S/mkinitramfs.sh"
+
+matrix=$TOP/selftests/demo-matrix
+table=$out/table
+: >"$table"
+pass=0 fail=0
+while read -r kind a b c d e; do
+	case $kind in
+	source)
+		name=$a kernel=$b cpu=$c xcr0=$d
+		dir=$out/src-$name
+		echo "demo-save 120 /bin/demo-save $xcr0" >"$out/list"
+		echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
+		"$S/boot.sh" "$BUILD/$kernel/bzImage" "$cpu" "$out/list" "$dir" 300 >/dev/null ||
+			die "source $name: VM failed, see $dir/console.log"
+		sed -n '/^# STATE-BEGIN$/,/^# STATE-END$/p' "$dir/tap.log" | sed '1d;$d;s/^# //' >"$dir/state.b64"
+		[ -s "$dir/state.b64" ] || die "source $name: no state saved, see $dir/tap.log"
+		sed -n 's/^# \(save: .*\)/\1/p' "$dir/tap.log" | sed "s/^/    $name /" >&2
+		;;
+	dest)
+		src=$a kernel=$b cpu=$c quirk=$d want=$e
+		dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
+		flag=
+		[ "$quirk" = on ] || flag=--disable-quirk
+		echo "demo-load 120 /bin/demo-load $flag" >"$out/list"
+		echo "--- destination: $kernel kernel on -cpu $cpu, quirk $quirk, state of $src" >&2
+		vrc=0
+		VM_FILES="$out/src-$src/state.b64" "$S/boot.sh" "$BUILD/$kernel/bzImage" "$cpu" "$out/list" "$dir" 300 \
+			>/dev/null || vrc=$?
+		setx=$(sed -n 's/^# load: KVM_SET_XSAVE=\([^ ]*\).*/\1/p' "$dir/tap.log" | head -n1)
+		if grep -q '^# guest: verified' "$dir/tap.log"; then g=verified
+		elif grep -q '^# guest: MISMATCH' "$dir/tap.log"; then g=MISMATCH
+		else g=not-run; fi
+		trim=$(sed -n 's/^# trace: .*kvm_xsave_trim: //p' "$dir/tap.log" | head -n1)
+		case $want in
+		ok) [ "$vrc" = 0 ] && [ "$setx" = 0 ] && [ "$g" = verified ] && v=PASS || v=FAIL ;;
+		EINVAL) [ "$vrc" = 0 ] && [ "$setx" = -EINVAL ] && [ "$g" = not-run ] && v=PASS || v=FAIL ;;
+		esac
+		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
+		printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" \
+			"${setx:-?}" "$g" "$want" "$v" "${trim:+trace: $trim}" >>"$table"
+		;;
+	esac
+done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$matrix")
+
+echo
+echo "Source hosts (v7.3 + over-saving reproducer, see selftests/repro; NOT the series):"
+for d in "$out"/src-*; do
+	n=${d##*/src-}
+	printf '  %-6s %s\n' "$n" "$(sed -n 's/^# \(save: .*\)/\1/p' "$d/tap.log" | head -n1)"
+done
+echo
+printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' source dest-kern dest-cpu quirk SET_XSAVE guest expect res note
+cat "$table"
+echo
+echo "logs: $out"
+echo "demo: $pass passed, $fail failed"
+[ "$fail" = 0 ]
