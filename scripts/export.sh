@@ -13,6 +13,11 @@ cover=$out/cover-letter.txt
 cd "$TREE"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
+# Debian's linux-source .gitignore ignores every new top-level path ("/*"),
+# so a new source file is silently left out unless added with "git add -f".
+ignored=$(git status --porcelain --ignored=matching -- arch tools Documentation include kernel virt |
+	sed -n 's/^!! //p' | grep -E '\.(c|h|S|sh|rst)$' || true)
+[ -z "$ignored" ] || die "source files ignored by Debian's .gitignore, not committed (use git add -f): $ignored"
 n=$(git rev-list --count v7.3-debian.."$BRANCH")
 [ "$n" -gt 0 ] || die "branch $BRANCH has no commits on top of v7.3-debian"
 tmp=$(mktemp -d)

@@ -33,8 +33,10 @@ diff --git a/Makefile b/Makefile
  so the patch cannot apply
 P
 echo 9999-broken.patch >>"$tmp/p/series"
-out=$(SERIES="$tmp/p/series" BRANCH=harness-broken "$TOP/scripts/apply.sh" 2>&1) && rc=0 || rc=$?
-git -C "$TREE" branch -D -q harness-broken 2>/dev/null || true
+git clone -q --shared "$TREE" "$tmp/clone"
+mkdir -p "$tmp/build/logs"
+out=$(TREE="$tmp/clone" BUILD="$tmp/build" SERIES="$tmp/p/series" BRANCH=harness-broken \
+	"$TOP/scripts/apply.sh" 2>&1) && rc=0 || rc=$?
 [ "$rc" != 0 ] && echo "$out" | grep -q "patch does not apply: 9999-broken.patch"
 res $? "a broken patch stops apply.sh naming it"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stage: lint the series.
 #  1. checkpatch.pl --strict on every patch of patches/series: zero errors,
-#     warnings and checks, except the exceptions in config/checkpatch.ignore.
+#     warnings and checks, except the type+file exceptions documented in
+#     config/checkpatch.ignore (scripts/checkpatch-filter.py).
 #  2. sparse (C=2) and W=1 on every object the series touches, on the base
 #     and the patched kernel: no warning that base does not have.
 #  3. scripts/kernel-doc on every touched C file and header: no new warning.
@@ -19,17 +20,17 @@ ok() { echo "lint: $1 ok"; }
 bad() { echo "lint: $1 FAILED${2:+ ($2)}"; fail=1; }
 
 # 1. checkpatch
-ignore=$(sed 's/#.*//' "$TOP/config/checkpatch.ignore" | awk 'NF {print $1}' | paste -sd, -)
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
 	log=$out/checkpatch-${p%.patch}.log
-	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types \
-		${ignore:+--ignore "$ignore"} "$TOP/patches/$p") >"$log" 2>&1 || true
-	if grep -qE '^(ERROR|WARNING|CHECK):' "$log"; then
+	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$TOP/patches/$p") \
+		>"$log.raw" 2>&1 || true
+	python3 "$TOP/scripts/checkpatch-filter.py" "$TOP/config/checkpatch.ignore" <"$log.raw" >"$log"
+	if grep -q '^remaining: 0$' "$log"; then
+		ok "checkpatch $p$(grep -qE '^(ERROR|WARNING|CHECK):' "$log.raw" && echo " (documented exceptions only)")"
+	else
 		bad "checkpatch $p" "see $log"
 		sed 's/^/    /' "$log" | head -30
-	else
-		ok "checkpatch $p"
 	fi
 done <"$TOP/patches/series"
 
@@ -71,7 +72,7 @@ if [ -n "$kd_files" ]; then
 			[ -f "$src/$f" ] || continue
 			(cd "$src" && perl scripts/kernel-doc -none -Wall "$f") >>"$out/kdoc-$k.raw" 2>&1 || true
 		done
-		sed -E 's/:[0-9]+:/:/' "$out/kdoc-$k.raw" | sort -u >"$out/kdoc-$k.txt"
+		sed -E 's/:[0-9]+([: ])/:\1/' "$out/kdoc-$k.raw" | sort -u >"$out/kdoc-$k.txt"
 	done
 	comm -13 "$out/kdoc-base.txt" "$out/kdoc-patched.txt" >"$out/kdoc-new.txt"
 	if [ -s "$out/kdoc-new.txt" ]; then
