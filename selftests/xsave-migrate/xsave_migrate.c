@@ -538,6 +538,30 @@ static void setup_guest(struct vm *v, uint64_t xcr0, uint32_t flags)
 	r.rflags = 0x2;
 	if (ioctl(v->vcpu, KVM_SET_REGS, &r) < 0)
 		die("KVM_SET_REGS");
+
+	/*
+	 * Also establish CR4 and XCR0 from the host, as a VMM restoring a
+	 * running guest would: under QEMU/TCG with nested SVM, a guest
+	 * XSETBV was observed not to reach KVM (KVM_GET_XCRS kept
+	 * returning 1), which would save an XCR0 that does not match the
+	 * state the guest is using.  The guest's own MOV CR4/XSETBV then
+	 * write the same values.
+	 */
+	if (flags & PF_XSAVE) {
+		struct kvm_xcrs x;
+
+		if (ioctl(v->vcpu, KVM_GET_SREGS, &s) < 0)
+			die("KVM_GET_SREGS");
+		s.cr4 = 0x600 | 0x40000;	/* OSFXSR, OSXMMEXCPT, OSXSAVE */
+		if (ioctl(v->vcpu, KVM_SET_SREGS, &s) < 0)
+			die("KVM_SET_SREGS(cr4)");
+		memset(&x, 0, sizeof(x));
+		x.nr_xcrs = 1;
+		x.xcrs[0].xcr = 0;
+		x.xcrs[0].value = xcr0;
+		if (ioctl(v->vcpu, KVM_SET_XCRS, &x) < 0)
+			die("KVM_SET_XCRS");
+	}
 }
 
 static void wfile(FILE *f, const void *p, size_t n)
