@@ -49,8 +49,11 @@ rm -rf "$BUILD/unpack"
 
 cd "$TREE"
 git init -q -b base
-git config user.name "$(git -C "$TOP" config user.name)"
-git config user.email "$(git -C "$TOP" config user.email)"
+# Commits in the disposable tree use the project's git identity; a CI clone
+# without one gets a neutral placeholder (only the base commit and git am's
+# committer fields use it; authorship comes from the patches).
+git config user.name "$(git -C "$TOP" config user.name || echo "linux-source import")"
+git config user.email "$(git -C "$TOP" config user.email || echo "noreply@localhost")"
 git config core.abbrev 12
 git add -A -f .
 git commit -q --no-verify -m "Linux $ver (Debian $LINUX_SRC_PKG)"

@@ -15,8 +15,8 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$TOP/selftests/guest/init" "$root/init"
-cp "$TOP/selftests/guest/demo-save" "$TOP/selftests/guest/demo-load" "$root/bin/"
-chmod +x "$root/init" "$root/bin/demo-save" "$root/bin/demo-load"
+cp "$TOP"/selftests/guest/{demo-save,demo-load,fuzz-record,fuzz-replay} "$root/bin/"
+chmod +x "$root/init" "$root"/bin/{demo-save,demo-load,fuzz-record,fuzz-replay}
 for f in "$src"/* "$src"/x86/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	strip -o "$root/t/${f##*/}" "$f"
