@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make check: deps, tree, lint, bisect, kernels, selftests, vmtest on base and
 # patched over the whole CPU-model matrix, base/patched comparison, the
-# harness's own tests and the demo.  Ends with "N passed, N failed".
+# harness's own tests, a bounded KVM_SET_XSAVE fuzz run with the
+# differential replay, and the demo.  Ends with "N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -58,6 +59,11 @@ grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" 
 stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
 count "$BUILD/logs/check-harness.log"
 grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
+# Bounded fuzz with a fixed seed (deterministic inputs) + differential replay.
+stage fuzz env SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max noxsave" "$S/fuzz.sh" 2>&1 |
+	tee "$BUILD/logs/check-fuzz.log" || true
+count "$BUILD/logs/check-fuzz.log"
+grep -E 'FINDING|differences' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
 if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
 	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
 	count "$BUILD/logs/check-demo.log"

@@ -81,7 +81,7 @@ typedef uint8_t u8;
 #define OFF_EXT		576
 #define FPSSE		0x3ULL
 #define FPSSEYMM	0x7ULL
-#define USER_MASK	0x802ffULL	/* XFEATURE_MASK_USER_SUPPORTED */
+#define USER_MASK	0xe02ffULL	/* XFEATURE_MASK_USER_SUPPORTED: 0-7, 9, 17-19 */
 #define B_PKRU		9
 #define B_XTCFG		17
 #define B_XTDATA	18
