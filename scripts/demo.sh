@@ -22,6 +22,47 @@ KERNEL=repro "$S/build-kernel.sh"
 [ -f "$BUILD/patched/bzImage" ] || KERNEL=patched "$S/build-kernel.sh"
 "$S/mkinitramfs.sh"
 
+# KVM modules of Debian's 5.10 and their dependencies, in load order (the
+# guest's demo-save loads every /*.ko listed in /modules.order).
+DEB510_MODULES="virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/char/hw_random/rng-core.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko"
+# Debian bullseye's 5.10 kernel as a second, real (non-over-saving) source:
+# its vmlinuz plus the KVM modules, from the archive (cached).
+deb510() {
+	local d=$BUILD/bullseye c=$CACHE/bullseye deb
+	[ -f "$d/vmlinuz" ] && return 0
+	mkdir -p "$c" "$d"
+	deb=$(ls "$c"/linux-image-5.10.*-amd64-unsigned_*.deb 2>/dev/null | tail -n1 || true)
+	if [ -z "$deb" ]; then
+		pkg=$(apt_suite bullseye -qq --print-uris download linux-image-5.10.0-32-amd64-unsigned 2>/dev/null |
+			awk '{print $2}' | head -n1)
+		[ -n "$pkg" ] || die "linux-image-5.10.0-32-amd64-unsigned not found in bullseye"
+		(cd "$c" && apt_suite bullseye -qq download linux-image-5.10.0-32-amd64-unsigned >&2) ||
+			die "download of Debian's 5.10 kernel failed"
+		deb=$(ls "$c"/linux-image-5.10.*-amd64-unsigned_*.deb | tail -n1)
+	fi
+	rm -rf "$d/x" && dpkg-deb -x "$deb" "$d/x"
+	for m in $DEB510_MODULES; do echo "/${m##*/}"; done >"$d/modules.order"
+	cp "$d"/x/boot/vmlinuz-* "$d/vmlinuz"
+	for m in $DEB510_MODULES; do
+		cp "$d"/x/lib/modules/*/kernel/$m "$d/"
+	done
+	echo "$(basename "$deb")" >"$d/package"
+	rm -rf "$d/x"
+}
+kimage() { # kimage KERNEL: the bzImage to boot
+	case $1 in
+	deb510) echo "$BUILD/bullseye/vmlinuz" ;;
+	*) echo "$BUILD/$1/bzImage" ;;
+	esac
+}
+kfiles() { # kfiles KERNEL: extra files for the guest's /
+	case $1 in
+	deb510) for m in $DEB510_MODULES; do printf '%s ' "$BUILD/bullseye/${m##*/}"; done
+		echo "$BUILD/bullseye/modules.order" ;;
+	esac
+}
+if grep -qE '^source +[^ ]+ +deb510 ' "$TOP/selftests/demo-matrix"; then deb510; fi
+
 matrix=$TOP/selftests/demo-matrix
 table=$out/table
 : >"$table"
@@ -33,7 +74,7 @@ while read -r kind a b c d e; do
 		dir=$out/src-$name
 		echo "demo-save 120 /bin/demo-save $xcr0" >"$out/list"
 		echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
-		"$S/boot.sh" "$BUILD/$kernel/bzImage" "$cpu" "$out/list" "$dir" 300 >/dev/null ||
+		VM_FILES="$(kfiles "$kernel")" "$S/boot.sh" "$(kimage "$kernel")" "$cpu" "$out/list" "$dir" 300 >/dev/null ||
 			die "source $name: VM failed, see $dir/console.log"
 		sed -n '/^# STATE-BEGIN$/,/^# STATE-END$/p' "$dir/tap.log" | sed '1d;$d;s/^# //' >"$dir/state.b64"
 		[ -s "$dir/state.b64" ] || die "source $name: no state saved, see $dir/tap.log"
@@ -66,10 +107,12 @@ while read -r kind a b c d e; do
 done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$matrix")
 
 echo
-echo "Source hosts (v7.3 + over-saving reproducer, see selftests/repro; NOT the series):"
+echo "Source hosts (repro = v7.3 + over-saving reproducer, see selftests/repro, NOT the series;"
+echo "deb510 = Debian bullseye's $(cat "$BUILD/bullseye/package" 2>/dev/null || echo 5.10 kernel)):"
 for d in "$out"/src-*; do
 	n=${d##*/src-}
-	printf '  %-6s %s\n' "$n" "$(sed -n 's/^# \(save: .*\)/\1/p' "$d/tap.log" | head -n1)"
+	printf '  %-6s %-40s %s\n' "$n" "$(sed -n 's/^# source kernel: //p' "$d/tap.log" | head -n1)" \
+		"$(sed -n 's/^# \(save: .*\)/\1/p' "$d/tap.log" | head -n1)"
 done
 echo
 printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' source dest-kern dest-cpu quirk SET_XSAVE guest expect res note
