@@ -13,14 +13,9 @@ need make gcc ccache flex bison bc git
 
 KERNEL=${KERNEL:-patched}
 FLAVOR=${FLAVOR:-}
-# Every source tree sits at "../linux" relative to its object directory so
-# that ccache (CCACHE_BASEDIR) shares objects between the three kernels.
-case $KERNEL in
-base) src=$BUILD/base/linux ref=v7.3-debian obj=$BUILD/base/obj${FLAVOR:+-$FLAVOR} ;;
-patched) src=$TREE ref= obj=$BUILD/patched${FLAVOR:+-$FLAVOR} ;;
-repro) src=$BUILD/repro/linux ref=repro obj=$BUILD/repro/obj${FLAVOR:+-$FLAVOR} ;;
-*) die "unknown KERNEL=$KERNEL (base, patched or repro)" ;;
-esac
+kernel_dirs "$KERNEL" "$FLAVOR"
+src=$KSRC obj=$KOBJ
+case $KERNEL in base) ref=v7.3-debian ;; patched) ref= ;; repro) ref=repro ;; esac
 image_dir=$BUILD/$KERNEL${FLAVOR:+-$FLAVOR}
 fragments=("$TOP/config/kvm.config")
 [ -z "$FLAVOR" ] || fragments+=("$TOP/config/$FLAVOR.config")

@@ -76,7 +76,7 @@ while read -r kind a b c d e; do
 		echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
 		VM_FILES="$(kfiles "$kernel")" "$S/boot.sh" "$(kimage "$kernel")" "$cpu" "$out/list" "$dir" 300 >/dev/null ||
 			die "source $name: VM failed, see $dir/console.log"
-		sed -n '/^# STATE-BEGIN$/,/^# STATE-END$/p' "$dir/tap.log" | sed '1d;$d;s/^# //' >"$dir/state.b64"
+		tap_block "$dir/tap.log" STATE >"$dir/state.b64"
 		[ -s "$dir/state.b64" ] || die "source $name: no state saved, see $dir/tap.log"
 		sed -n 's/^# \(save: .*\)/\1/p' "$dir/tap.log" | sed "s/^/    $name /" >&2
 		;;

@@ -39,7 +39,7 @@ for m in $MODELS_F; do
 	echo "fuzz-record 600 /bin/fuzz-record $SEED $ITERS" >"$out/list"
 	"$TOP/scripts/boot.sh" "$BUILD/base/bzImage" "$cpu" "$out/list" "$out/$m-record" 900 >/dev/null ||
 		die "record VM on $m failed, see $out/$m-record/console.log"
-	sed -n '/^# CORPUS-BEGIN$/,/^# CORPUS-END$/p' "$out/$m-record/tap.log" | sed '1d;$d;s/^# //' >"$out/corpus.b64"
+	tap_block "$out/$m-record/tap.log" CORPUS >"$out/corpus.b64"
 	[ -s "$out/corpus.b64" ] || { echo "fuzz: $m: no corpus recorded"; fail=$((fail + 1)); continue; }
 	cp "$out/corpus.b64" "$out/$m-corpus.b64"
 	echo "fuzz-replay 600 /bin/fuzz-replay" >"$out/list"

@@ -114,3 +114,22 @@ worktree_at() {
 		git -C "$dir" checkout -q --detach "$want"
 	fi
 }
+
+# kernel_dirs KERNEL [FLAVOR]: set KSRC and KOBJ, the source tree and object
+# directory of build/<KERNEL>.  Every source tree is "../linux" from its
+# object directory so that ccache (CCACHE_BASEDIR) shares objects.
+kernel_dirs() {
+	local f=${2:+-$2}
+	case $1 in
+	base) KSRC=$BUILD/base/linux KOBJ=$BUILD/base/obj$f ;;
+	patched) KSRC=$TREE KOBJ=$BUILD/patched$f ;;
+	repro) KSRC=$BUILD/repro/linux KOBJ=$BUILD/repro/obj$f ;;
+	*) die "unknown KERNEL=$1 (base, patched or repro)" ;;
+	esac
+}
+
+# tap_block LOG NAME: the lines a guest printed between "NAME-BEGIN" and
+# "NAME-END" (carried as "# " comments in its TAP log), without the markers.
+tap_block() {
+	sed -n "/^# $2-BEGIN\$/,/^# $2-END\$/p" "$1" | sed '1d;$d;s/^# //'
+}

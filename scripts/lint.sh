@@ -44,7 +44,8 @@ normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/'
 # 2. sparse + W=1 on touched objects, base vs patched.
 if [ -n "$objs" ]; then
 	for k in base patched; do
-		case $k in base) src=$BUILD/base/linux obj=$BUILD/base/obj ;; patched) src=$TREE obj=$BUILD/patched ;; esac
+		kernel_dirs "$k"
+		src=$KSRC obj=$KOBJ
 		[ -f "$obj/.config" ] || die "no $obj/.config; run 'make kernels' first"
 		# Force the touched objects to be rebuilt and checked.
 		for o in $objs; do rm -f "$obj/$o"; done
@@ -66,7 +67,8 @@ fi
 kd_files=$(echo "$files" | grep -E '^(arch|kernel|include|virt)/.*\.[ch]$' || true)
 if [ -n "$kd_files" ]; then
 	for k in base patched; do
-		case $k in base) src=$BUILD/base/linux ;; patched) src=$TREE ;; esac
+		kernel_dirs "$k"
+		src=$KSRC
 		: >"$out/kdoc-$k.raw"
 		for f in $kd_files; do
 			[ -f "$src/$f" ] || continue
