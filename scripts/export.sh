@@ -26,10 +26,14 @@ git -c core.abbrev=12 format-patch -q --no-signature --zero-commit --cover-lette
 	--cover-from-description=subject -o "$tmp" v7.3-debian.."$BRANCH" >/dev/null
 # Fill the cover letter from patches/cover-letter.txt.
 if [ -f "$cover" ]; then
-	python3 - "$tmp"/0000-cover-letter.patch "$cover" <<'PY'
+	python3 - "$tmp"/0000-cover-letter.patch "$cover" "$(git log -1 --format=%aD "$BRANCH")" <<'PY'
+import re
 import sys
-p, c = sys.argv[1], sys.argv[2]
+p, c, date = sys.argv[1], sys.argv[2], sys.argv[3]
 s = open(p).read()
+# format-patch dates the cover letter "now"; use the tip's date so that
+# re-exporting an unchanged series leaves patches/ unchanged.
+s = re.sub(r"^Date: .*$", "Date: " + date, s, count=1, flags=re.M)
 text = open(c).read().rstrip("\n")
 subject, _, body = text.partition("\n")
 s = s.replace("*** SUBJECT HERE ***", subject.strip())
