@@ -10,6 +10,7 @@ SERIES=${SERIES:-$TOP/patches/series}
 BRANCH=${BRANCH:-series}
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 [ -f "$SERIES" ] || die "no $SERIES"
+mkdir -p "$BUILD/logs"
 cd "$TREE"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit or stash them first"

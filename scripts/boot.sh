@@ -21,7 +21,9 @@ cp "$list" "$stage/run.list"
 # VM_FILES: extra files to put in the guest's / (e.g. a saved state).
 for f in ${VM_FILES:-}; do cp "$f" "$stage/"; done
 (cd "$stage" && ls | grep -v '^list.cpio$' | cpio -o -H newc --quiet) >"$stage/list.cpio"
-cat "$BUILD/initramfs.cpio" "$stage/list.cpio" >"$out/initrd.cpio"
+# VM_CPIO: further cpio archives to append (e.g. QEMU and its libraries).
+# shellcheck disable=SC2086
+cat "$BUILD/initramfs.cpio" ${VM_CPIO:-} "$stage/list.cpio" >"$out/initrd.cpio"
 rm -rf "$stage"
 
 khz=$(host_tsc_khz)

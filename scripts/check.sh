@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make check: deps, tree, lint, bisect, kernels, selftests, vmtest on base and
 # patched over the whole CPU-model matrix, base/patched comparison, the
-# harness's own tests, a bounded KVM_SET_XSAVE fuzz run with the
-# differential replay, and the demo.  Ends with "N passed, N failed".
+# harness's own tests, the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over
+# the matrix, a bounded KVM_SET_XSAVE fuzz run on it with the differential
+# replay, and the demo.  Ends with "N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -40,6 +41,7 @@ fatal apply "$S/apply.sh"
 fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
 check bisect "$S/bisect.sh"
 fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
+check kernel-patched-debug env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh"
 fatal selftests "$S/build-selftests.sh"
 fatal initramfs "$S/mkinitramfs.sh"
 
@@ -56,14 +58,24 @@ check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
 count "$BUILD/logs/check-compare.log"
 grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
+# The debug kernel over the matrix (regression list): no splat, no hang, and
+# the same result as the non-debug patched kernel for every test and model.
+if [ -f "$BUILD/patched-debug/bzImage" ]; then
+	check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh"
+	stage compare-debug env OLD=patched NEW=patched-debug "$S/compare.sh" 2>&1 |
+		tee "$BUILD/logs/check-compare-debug.log" || true
+	count "$BUILD/logs/check-compare-debug.log"
+	grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
+fi
 stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
 count "$BUILD/logs/check-harness.log"
 grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
-# Bounded fuzz with a fixed seed (deterministic inputs) + differential replay.
-stage fuzz env SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max noxsave" "$S/fuzz.sh" 2>&1 |
+# Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
+# + differential replay (recorded on base, replayed on the debug kernel).
+stage fuzz env FLAVOR=debug SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max noxsave" "$S/fuzz.sh" 2>&1 |
 	tee "$BUILD/logs/check-fuzz.log" || true
 count "$BUILD/logs/check-fuzz.log"
-grep -E 'FINDING|differences' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
+grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
 if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
 	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
 	count "$BUILD/logs/check-demo.log"
@@ -74,7 +86,7 @@ echo "==== stage times (s) ===="
 column -t "$BUILD/stage-times" 2>/dev/null || cat "$BUILD/stage-times"
 echo "total $(($(date +%s) - T0)) s"
 echo "==== vmtest ===="
-cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary 2>/dev/null || true
+cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary "$BUILD"/vmtest/patched-debug/summary 2>/dev/null || true
 if [ -s "$summary" ]; then echo "==== failures ===="; cat "$summary"; fi
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

@@ -4,20 +4,23 @@
 # kernels; the series' new tests (selftests/new-tests) must FAIL on base and
 # PASS on patched.  Prints the table of new tests and one line per
 # difference, then "compare: N passed, N failed" (one check per test and model).
+# OLD=patched NEW=patched-debug compares two builds of the patched kernel
+# instead: every test, the new ones included, must give the same result.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-B=$BUILD/vmtest/base${FLAVOR:+-$FLAVOR} P=$BUILD/vmtest/patched${FLAVOR:+-$FLAVOR}
+OLD=${OLD:-base} NEW=${NEW:-patched}
+B=$BUILD/vmtest/$OLD P=$BUILD/vmtest/$NEW
 new_tests=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests")
 known=$TOP/selftests/known-tcg-failures
 pass=0 failn=0
-printf '%-28s %-10s %-6s %-6s %s\n' "new test" model base patched verdict
+printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
 while read -r model _; do
 	[ -f "$B/$model/results" ] && [ -f "$P/$model/results" ] || {
 		echo "compare: $model: missing results (run 'make vmtest' for both kernels)"
 		failn=$((failn + 1)); continue; }
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
-		if echo "$new_tests" | grep -qx "$t"; then
+		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ]; then
 			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then v=ok; pass=$((pass + 1))
 			else v="WRONG (must FAIL on base, PASS on patched)"; failn=$((failn + 1)); fi
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
@@ -27,7 +30,7 @@ while read -r model _; do
 				echo "compare: note: $t fails on $model on both kernels and is not in $(basename "$known")"
 			fi
 		else
-			echo "compare: REGRESSION $t on $model: base=$sb patched=$sp"
+			echo "compare: REGRESSION $t on $model: $OLD=$sb $NEW=$sp"
 			failn=$((failn + 1))
 		fi
 	done <"$P/$model/results"

@@ -1,31 +1,51 @@
 #!/usr/bin/env bash
-# make fuzz [SECONDS=N] [SEED=N] [FUZZ_MODELS="max noxsave"]: run the
-# KVM_SET_XSAVE fuzzer (selftests/fuzz) inside the patched kernel for N
-# seconds per CPU model, then the differential check: a quirk-disabled corpus
-# recorded on the unpatched kernel is replayed on the patched one, which must
-# decide every input identically.  Ends with
+# make fuzz [SECONDS=N] [SEED=N] [FUZZ_MODELS="max noxsave"] [FLAVOR=debug]:
+# run the KVM_SET_XSAVE fuzzer (selftests/fuzz) inside the patched kernel
+# (build/patched-debug with FLAVOR=debug: KASAN, UBSAN, KFENCE, lockdep) for
+# N seconds per CPU model, then the differential check: a quirk-disabled
+# corpus recorded on the unpatched kernel is replayed on the patched one,
+# which must decide every input identically.  A kernel splat (WARNING, BUG,
+# KASAN, UBSAN, lockdep) in any of these VMs is a finding.  Ends with
 # "fuzz: <inputs> inputs, <findings> findings, <seconds> s" and
 # "fuzz: N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need gcc
-SECONDS_BUDGET=${SECONDS:-60}
+# SECONDS is bash's own clock: imported from the environment it holds the
+# budget, otherwise it counts from 0 at startup, so a small value is "unset".
+SECONDS_BUDGET=${SECONDS:-0}
+[ "$SECONDS_BUDGET" -ge 5 ] || SECONDS_BUDGET=60
 SEED=${SEED:-$(date +%s)}
 ITERS=${DIFF_ITERS:-3000}
 MODELS_F=${FUZZ_MODELS:-max epyc-rome noxsave}
-out=$BUILD/fuzz
+FLAVOR=${FLAVOR:-}
+pimg=$BUILD/patched${FLAVOR:+-$FLAVOR}/bzImage
+[ -f "$pimg" ] || die "no $pimg; run 'make kernel KERNEL=patched${FLAVOR:+ FLAVOR=$FLAVOR}'"
+[ -f "$BUILD/base/bzImage" ] || die "no $BUILD/base/bzImage; run 'make kernels'"
+# Debug kernels run several times slower under TCG: give their VMs more time.
+slow=1
+[ -z "$FLAVOR" ] || slow=3
+out=$BUILD/fuzz${FLAVOR:+-$FLAVOR}
 rm -rf "$out"
 mkdir -p "$out" "$BUILD/guest-bin"
 gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_fuzz" "$TOP/selftests/fuzz/xsave_fuzz.c"
 "$TOP/scripts/mkinitramfs.sh"
 pass=0 fail=0 inputs=0 findings=0 secs=0
 cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
+splat() { # splat DIR: the guest kernel reported a WARNING/BUG/KASAN/UBSAN
+	if grep -q '^# vmtest: kernel splat' "$1/tap.log" 2>/dev/null; then
+		echo "fuzz: FINDING: kernel splat in $1 (see $1/tap.log, $1/console.log):"
+		grep '^# dmesg: ' "$1/tap.log" | head -20 | sed 's/^# dmesg: /    /'
+		return 0
+	fi
+	return 1
+}
 for m in $MODELS_F; do
 	cpu=$(cpu_of "$m")
 	[ -n "$cpu" ] || die "unknown model $m"
 	echo "xsave_fuzz $((SECONDS_BUDGET + 60)) /t/xsave_fuzz --seed $SEED --seconds $SECONDS_BUDGET" >"$out/list"
-	log "fuzz: patched kernel on $m, seed $SEED, ${SECONDS_BUDGET}s"
-	"$TOP/scripts/boot.sh" "$BUILD/patched/bzImage" "$cpu" "$out/list" "$out/$m" $((SECONDS_BUDGET + 240)) >/dev/null ||
+	log "fuzz: patched${FLAVOR:+-$FLAVOR} kernel on $m, seed $SEED, ${SECONDS_BUDGET}s"
+	"$TOP/scripts/boot.sh" "$pimg" "$cpu" "$out/list" "$out/$m" $((SECONDS_BUDGET + 240 * slow)) >/dev/null ||
 		die "fuzz VM on $m failed, see $out/$m/console.log"
 	line=$(sed -n 's/^# \(fuzz: [0-9]* inputs, [0-9]* findings, [0-9]* s\)$/\1/p' "$out/$m/tap.log" | tail -n1)
 	[ -n "$line" ] || { echo "fuzz: $m: no result line (see $out/$m/tap.log)"; fail=$((fail + 1)); continue; }
@@ -33,7 +53,10 @@ for m in $MODELS_F; do
 	grep '^# FINDING' "$out/$m/tap.log" | head -5 | sed 's/^# /    /' || true
 	set -- $line
 	inputs=$((inputs + $2)) findings=$((findings + $4)) secs=$((secs + $6))
-	if [ "$4" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	[ "$6" = 0 ] || echo "  $m: $(($2 / $6)) inputs/s"
+	ks=0
+	if splat "$out/$m"; then findings=$((findings + 1)) ks=1; fi
+	if [ "$4" = 0 ] && [ "$ks" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 
 	# Differential: record on base (quirk off), replay on patched.
 	echo "fuzz-record 600 /bin/fuzz-record $SEED $ITERS" >"$out/list"
@@ -43,11 +66,15 @@ for m in $MODELS_F; do
 	[ -s "$out/corpus.b64" ] || { echo "fuzz: $m: no corpus recorded"; fail=$((fail + 1)); continue; }
 	cp "$out/corpus.b64" "$out/$m-corpus.b64"
 	echo "fuzz-replay 600 /bin/fuzz-replay" >"$out/list"
-	VM_FILES="$out/corpus.b64" "$TOP/scripts/boot.sh" "$BUILD/patched/bzImage" "$cpu" "$out/list" "$out/$m-replay" 900 >/dev/null ||
+	VM_FILES="$out/corpus.b64" "$TOP/scripts/boot.sh" "$pimg" "$cpu" "$out/list" "$out/$m-replay" $((900 * slow)) >/dev/null ||
 		die "replay VM on $m failed, see $out/$m-replay/console.log"
 	r=$(sed -n 's/^# \(replay: [0-9]* inputs, [0-9]* differences\)$/\1/p' "$out/$m-replay/tap.log" | tail -n1)
-	echo "  $m: differential base->patched (quirk off): ${r:-no result}"
-	if echo "$r" | grep -q ' 0 differences$'; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	echo "  $m: differential base->patched${FLAVOR:+-$FLAVOR} (quirk off): ${r:-no result}"
+	ks=0
+	for d in "$out/$m-record" "$out/$m-replay"; do
+		if splat "$d"; then findings=$((findings + 1)) ks=1; fi
+	done
+	if echo "$r" | grep -q ' 0 differences$' && [ "$ks" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "fuzz: $inputs inputs, $findings findings, $secs s"
 echo "fuzz: $pass passed, $fail failed"

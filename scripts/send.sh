@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need b4 git perl
 out=$BUILD/send
+mkdir -p "$BUILD/logs"
 work=$BUILD/b4
 rm -rf "$work" "$out"
 git clone -q --shared --no-checkout "$TREE" "$work"

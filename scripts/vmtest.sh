@@ -3,6 +3,8 @@
 # selftests/cpu-models, on KERNEL=base|patched (build/$KERNEL/bzImage).
 # Results: build/vmtest/$KERNEL/<model>/{tap.log,console.log,results}.
 # MODELS="a b" restricts the matrix; LIST=regression forces the short list.
+# FLAVOR=debug runs build/$KERNEL-debug (KASAN, UBSAN, KFENCE, lockdep) with
+# longer timeouts; a kernel splat fails the run on every flavor.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 KERNEL=${KERNEL:-patched}
@@ -14,7 +16,10 @@ img=$kdir/bzImage
 outroot=$BUILD/vmtest/$KERNEL${FLAVOR:+-$FLAVOR}
 mkdir -p "$outroot"
 : >"$outroot/summary"
-TEST_TIMEOUT=${TEST_TIMEOUT:-180}
+# Debug kernels run several times slower under TCG.
+slow=1
+[ -z "$FLAVOR" ] || slow=3
+TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 
 strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
 new_tests=$(strip_comments "$TOP/selftests/new-tests")
@@ -37,8 +42,8 @@ while read -r model cpu xf list; do
 		grep -q "^$t " "$runlist" || echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
 	done
 	n=$(wc -l <"$runlist")
-	vmtmo=$((60 + n * 30))
-	[ "$vmtmo" -le 1500 ] || vmtmo=1500
+	vmtmo=$(((60 + n * 30) * slow))
+	[ "$vmtmo" -le $((1500 * slow)) ] || vmtmo=$((1500 * slow))
 	echo "--- $KERNEL${FLAVOR:+-$FLAVOR} on $model (-cpu $cpu): $n tests ($list), VM timeout ${vmtmo}s" >&2
 	t0=$(date +%s)
 	vrc=0
