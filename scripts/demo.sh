@@ -5,7 +5,10 @@
 # with a minimal raw-KVM VMM (selftests/xsave-migrate); the state file is
 # carried to destination hosts (other CPU models, unpatched and patched
 # kernels, quirk on and off) that restore it and resume the guest, which
-# checks its own registers.  Prints one table and "demo: N passed, N failed".
+# checks its own registers.  Then the same with real QEMU inside the booted
+# kernels (scripts/qemu-demo.sh: Debian's QEMU 7.2 -accel kvm, migration to a
+# file and -incoming).  Prints both tables and "demo: N passed, N failed".
+# DEMO_QEMU=0 skips the QEMU part.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -119,5 +122,22 @@ printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' source dest-kern dest-cp
 cat "$table"
 echo
 echo "logs: $out"
+echo "demo (raw-ioctl VMM): $pass passed, $fail failed"
+
+if [ "${DEMO_QEMU:-1}" = 1 ]; then
+	echo
+	echo "==== Real QEMU: Debian's qemu-system-x86_64 7.2 -accel kvm inside the booted kernels ===="
+	qrc=0
+	"$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
+	l=$(grep -E '^qemu-demo: [0-9]+ passed, [0-9]+ failed' "$out/qemu-demo.log" | tail -n1)
+	if [ -n "$l" ]; then
+		set -- $l
+		pass=$((pass + $2)) fail=$((fail + $4))
+	else
+		fail=$((fail + 1))
+		echo "demo: the QEMU part did not finish (rc=$qrc), see $out/qemu-demo.log"
+	fi
+fi
+echo
 echo "demo: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -7,12 +7,56 @@
  * Usage:  xsave_fuzz [--seed N] [--seconds S] [--iters N] [--vm-iters N]
  *                    [--quirk-off-only] [--corpus-out FILE] [--corpus-in FILE]
  *                    [--strict-init] [--max-print N] [--verbose]
+ *                    [--run-every N] [--mxcsr-known]
  *
- * Raw KVM ioctls, libc only.  The vCPUs are never run (no KVM_RUN), so
- * KVM_SET_CPUID2 can be repeated on a vCPU and the guest FPU state only
- * changes through KVM_SET_XSAVE: every byte KVM_GET_XSAVE returns is then
- * predictable from the last successful KVM_SET_XSAVE input and the current
- * guest CPUID.
+ * Raw KVM ioctls, libc only.  Until a vCPU runs, KVM_SET_CPUID2 can be
+ * repeated on it and its guest FPU state only changes through KVM_SET_XSAVE:
+ * every byte KVM_GET_XSAVE returns is then predictable from the last
+ * successful KVM_SET_XSAVE input and the current guest CPUID.
+ *
+ * Guest runs (--run-every N, default 8, 0 = never; never in the corpus
+ * record/replay modes, which must stay deterministic): after about one in N
+ * successful KVM_SET_XSAVE calls (and now and then on their own) the vCPU
+ * runs a real-mode guest at GPA 0 ("out %al,$0x80; hlt; jmp 0", entered at
+ * the OUT or the HLT; no in-kernel irqchip, so every run ends in
+ * KVM_EXIT_IO port 0x80 or KVM_EXIT_HLT).  Each KVM_RUN XRSTORs the guest
+ * fpstate and XSAVEs it back on the way out: XSAVE may set XSTATE_BV bits of
+ * components in their init state (QEMU/TCG reports every requested one),
+ * rewrite FOP/FIP/FDP, the reserved FTW byte and MXCSR_MASK.  The guest
+ * does not touch the FPU, so relative to the last accepted input (bv' as
+ * loaded, gs = guest CPUID.0xD.0 & S, now read-only: KVM_SET_CPUID2 after
+ * KVM_RUN fails with EINVAL unless the CPUID is identical) every
+ * KVM_GET_XSAVE after a run must show:
+ *   XSTATE_BV within gs|FP|SSE (no trimmed bit), XCOMP_BV/reserved = 0,
+ *   FXSAVE padding zero, sw_reserved constant, gaps and unreported
+ *   components zero;
+ *   component in bv' (reported): its register data bit for bit: FCW (but
+ *   the reserved bits 6, 7, 13-15, which CPUs normalize), FSW (but ES and
+ *   B, derived from the flags), FTW, ST0-7 (80 bits each), XMM0-15,
+ *   YMM_Hi128, BND*, ...;
+ *   component not in bv': init (FCW 0x37f, FSW/FTW/ST/XMM/extended 0),
+ *   whatever XSTATE_BV says;
+ *   MXCSR = what KVM_GET_XSAVE reported before the run: the input's when
+ *   bv' has SSE or AVX, else 0x1f80.  Known kernel inconsistency (on v7.3
+ *   and with the series): copy_uabi_to_xstate() copies MXCSR with FP (bytes
+ *   0-159) or alone for SSE/AVX and keeps the buffer's stale MXCSR
+ *   otherwise, and standard-form XRSTOR loads MXCSR whenever RFBM has SSE
+ *   or AVX, so without SSE/AVX in bv' the guest gets the FP area's or a
+ *   stale MXCSR while KVM_GET_XSAVE said 0x1f80; compacted XRSTORS instead
+ *   initializes it when XSTATE_BV.SSE is clear, losing the MXCSR of an
+ *   AVX-without-SSE image.  These are findings; --mxcsr-known counts them
+ *   in a note instead (an unexplained MXCSR stays a finding);
+ *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
+ *   KVM_SET_XSAVE with the PKRU bit (0 on a fresh vCPU), as a real-mode
+ *   guest has neither XCR0.PKRU nor CR4.PKE;
+ *   no-XSAVE host: bytes 0-511 of the input except FOP/FIP/FDP, MXCSR_MASK
+ *   and bytes 416-463 (FCW/FSW as above), XSTATE_BV 3, the rest zero.
+ * Every later KVM_GET_XSAVE without a KVM_SET_XSAVE must be byte-identical
+ * to the first one after the run, a failed KVM_SET_XSAVE still changes
+ * nothing, and a successful one is again exactly predicted as above:
+ * copy_uabi_to_xstate() leaves the stale data of clear components in the
+ * kernel buffer, but rewrites the user bits of its XSTATE_BV, so
+ * KVM_GET_XSAVE reports init values for them and the run leaves no trace.
  *
  * Model (read from arch/x86/kvm/x86.c, arch/x86/kernel/fpu/{core,xstate}.c):
  *   S     = kvm_caps.supported_xcr0 (KVM_GET_DEVICE_ATTR KVM_X86_XCOMP_GUEST_SUPP
@@ -22,7 +66,9 @@
  *           user_xfeatures = host XCR0 & USER & ~XTILE_DATA (no
  *           ARCH_REQ_XCOMP_GUEST_PERM is requested); L = FP|SSE without XSAVE
  *   keep  = raw guest CPUID.0xD.0 EDX:EAX as set (0 without such an entry)
- *   T     = quirk && cpuid_nent ? XSTATE_BV & USER & ~L & ~keep : 0
+ *   K     = FP|SSE | S with XSAVE, FP|SSE without (what KVM supports; a
+ *           supported but unloadable XTILE_DATA is never trimmed)
+ *   T     = quirk && cpuid_nent ? XSTATE_BV & USER & ~K & ~keep : 0
  *   bv'   = XSTATE_BV & ~T
  *   XSAVE host:    EINVAL if bv' & ~L, XCOMP_BV, reserved[48] != 0,
  *                  or (bv' & (FP|SSE|YMM)) && (MXCSR & ~mxcsr_mask)
@@ -47,6 +93,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +113,7 @@
 
 typedef uint64_t u64;
 typedef uint32_t u32;
+typedef uint16_t u16;
 typedef uint8_t u8;
 
 #define QUIRK_TRIM	(1ULL << 12)	/* KVM_X86_QUIRK_XSAVE_TRIM_UNSUPPORTED */
@@ -116,7 +164,7 @@ static struct {
 	int kvm;
 	int xsave;		/* kernel uses XSAVE (CPUID.1:ECX XSAVE && OSXSAVE) */
 	u64 xcr0;
-	u64 s_cpuid, s, L, unc;
+	u64 s_cpuid, s, L, K, unc;
 	int s_known;
 	u32 mxcsr_mask;
 	u64 quirks;
@@ -130,11 +178,15 @@ static struct {
 static struct {
 	u64 seed, iters, vm_iters, max_print;
 	double seconds;
-	int quirk_off_only, strict_init, verbose;
+	int quirk_off_only, strict_init, verbose, mxcsr_known;
+	u64 run_every;
 	const char *corpus_out, *corpus_in;
 } O;
 
 static u64 n_findings, n_printed, n_unchecked, n_notes;
+static u64 n_runs, n_kvm_runs, n_mxcsr;
+static u8 *guest_mem;		/* GPA 0, 4 KiB: the real-mode guest */
+static int run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
 static FILE *corpus;
 static const char *cur_tag = "seed";
 static u64 cur_tagval;
@@ -162,10 +214,25 @@ struct vcpu {
 	u64 shadow_bv;
 	u8 shadow[XSZ];
 	u8 cur[XSZ];
+	/* guest runs */
+	struct kvm_run *run;
+	int ran;		/* KVM_RUN done (CPUID frozen) */
+	int ran_since_set;	/* state is post-run, not byte-predictable */
+	int run_bad;		/* post-run invariant already reported for last_in */
+	int sregs_set;
+	u32 pkru;		/* model of vcpu->arch.pkru */
+	int pkru_known;
+	u32 kmxcsr;		/* model of the MXCSR in KVM's fpstate buffer */
+	int kmxcsr_known;
+	u32 mxcsr_before_set;	/* kmxcsr before the last accepted input */
+	int mxcsr_before_known;
+	struct input last_in;	/* the last accepted input (bv' in shadow_bv) */
+	struct kvm_cpuid2 *cpuid;	/* the last CPUID set successfully */
+	u64 last_trim;
 };
 
 struct vmctx {
-	int vm, quirk, nvcpu, tainted;
+	int vm, quirk, nvcpu, tainted, runs;
 	u64 iters;
 	struct vcpu v[2];	/* fuzz: v[0]; replay: v[0] pristine, v[1] configured */
 };
@@ -398,11 +465,13 @@ static void host_probe(void)
 		u64 uxf = H.xcr0 & USER_MASK & ~(1ULL << B_XTDATA);
 
 		H.L = (H.s & uxf) | FPSSE;
+		H.K = H.s | FPSSE;
 		if ((H.s_cpuid & ~H.s) || ((H.s & ~H.s_cpuid) & ~(3ULL << B_XTCFG)))
 			note("supported CPUID 0xD.0 (0x%" PRIx64 ") and KVM supported XCR0 (0x%" PRIx64 ") differ unexpectedly",
 			     H.s_cpuid, H.s);
 	} else {
 		H.L = FPSSE;
+		H.K = FPSSE;
 		if (H.s)
 			note("no XSAVE but KVM supported XCR0 = 0x%" PRIx64, H.s);
 	}
@@ -465,7 +534,7 @@ static void check_header_only(const u8 *act, u64 gs, const char *ctx)
 }
 
 /* Expected KVM_GET_XSAVE output from the last loaded image. */
-static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care)
+static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care, int strict)
 {
 	u64 ob = shbv & (gs | FPSSE);
 	int i;
@@ -484,7 +553,7 @@ static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care)
 		/* init_fpstate: FCW 0x37f, everything else 0 */
 		exp[0] = 0x7f;
 		exp[1] = 0x03;
-		if (!O.strict_init) {
+		if (!strict) {
 			memset(care, 0, OFF_MXCSR);
 			memset(care + 32, 0, OFF_XMM - 32);
 		}
@@ -493,14 +562,14 @@ static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care)
 		memcpy(exp + OFF_MXCSR, sh + OFF_MXCSR, 8);
 	} else {
 		memset(care + OFF_MXCSR, 0, 8);	/* init MXCSR + MXCSR_MASK */
-		if (O.strict_init) {
+		if (strict) {
 			put32(exp + OFF_MXCSR, 0x1f80);
 			memset(care + OFF_MXCSR, 1, 4);
 		}
 	}
 	if (ob & 2)
 		memcpy(exp + OFF_XMM, sh + OFF_XMM, 256);
-	else if (!O.strict_init)
+	else if (!strict)
 		memset(care + OFF_XMM, 0, 256);
 	if (H.swres_known)
 		memcpy(exp + OFF_SWRES, H.swres, 48);
@@ -557,7 +626,7 @@ static int compare_pred(const struct vcpu *v, const u8 *act, const char *ctx,
 	static u8 exp[XSZ], care[XSZ];
 	int i;
 
-	predict(v->shadow, v->shadow_bv, gs_of(v), exp, care);
+	predict(v->shadow, v->shadow_bv, gs_of(v), exp, care, O.strict_init);
 	for (i = 0; i < XSZ; i++)
 		if (care[i] && exp[i] != act[i])
 			break;
@@ -571,6 +640,110 @@ static int compare_pred(const struct vcpu *v, const u8 *act, const char *ctx,
 		finding(in, e, in ? e->err : 0, "%s: KVM_GET_XSAVE byte %d (%s) = 0x%02x, expected 0x%02x"
 			" (loaded bv' 0x%" PRIx64 ", reported XSTATE_BV 0x%" PRIx64 ")",
 			ctx, i, region(i), act[i], exp[i], v->shadow_bv, get64(act + OFF_BV));
+	return 1;
+}
+
+/*
+ * KVM_GET_XSAVE after a guest run: the post-run invariant of the header,
+ * relative to the last accepted input.  1 on a violation.
+ */
+static const char *mxcsr_kind(const struct vcpu *v, u32 am)
+{
+	u64 b = v->shadow_bv;
+
+	if (!(b & FPSSEYMM) && v->mxcsr_before_known && am == v->mxcsr_before_set)
+		return "stale, the MXCSR from before the last KVM_SET_XSAVE (copy_uabi_to_xstate()"
+		       " keeps the buffer's MXCSR without FP/SSE/AVX, XRSTOR loads it)";
+	if ((b & 1) && !(b & 6) && am == get32(v->shadow + OFF_MXCSR))
+		return "the MXCSR of the FP area loaded without SSE/AVX (XRSTOR loads it,"
+		       " KVM_GET_XSAVE reports init)";
+	if ((b & 4) && !(b & 2) && am == 0x1f80)
+		return "init although AVX was loaded without SSE (compacted XRSTORS initializes it)";
+	return NULL;
+}
+
+#define FCW_MASK	0x1f3f	/* FCW bits 6, 7, 13-15 are reserved: CPUs normalize them */
+#define FSW_MASK	0x7f7f	/* FSW.ES and FSW.B are derived from the flags and FCW */
+static int check_after_run(const struct vcpu *v, const u8 *act, const char *ctx)
+{
+	static u8 exp[XSZ], care[XSZ];
+	u64 gs = gs_of(v), bv = get64(act + OFF_BV), bad;
+	const struct input *in = &v->last_in;
+	u32 m, am = get32(act + OFF_MXCSR);
+	u16 ew, aw;
+	int i, r;
+
+	predict(v->shadow, v->shadow_bv, gs, exp, care, 1);
+	/* FCW/FSW: compared below without their reserved/derived bits */
+	memset(care, 0, 4);
+	/* x87 control fields XSAVE may rewrite; the 6 reserved bytes of each ST */
+	memset(care + 5, 0, 19);		/* FTW high byte, FOP, FIP, FDP */
+	memset(care + 28, 0, 4);		/* MXCSR_MASK */
+	for (r = 0; r < 8; r++)
+		memset(care + 32 + 16 * r + 10, 0, 6);
+	if (!H.xsave) {
+		memset(care + OFF_PAD, 0, OFF_SWRES - OFF_PAD);
+	} else {
+		memset(care + OFF_BV, 0, 8);	/* XSTATE_BV: checked here */
+		bad = bv & ~(gs | FPSSE);
+		if (bad || (bv & v->last_trim)) {
+			finding(in, NULL, 0, "%s: KVM_GET_XSAVE XSTATE_BV 0x%" PRIx64 " has bits 0x%" PRIx64
+				" outside (G&S)|FP|SSE = 0x%" PRIx64 " or trimmed 0x%" PRIx64 " (last bv' 0x%" PRIx64 ")",
+				ctx, bv, bad | (bv & v->last_trim), gs | FPSSE, v->last_trim, v->shadow_bv);
+			return 1;
+		}
+		/*
+		 * MXCSR: what KVM_GET_XSAVE reported before the run, i.e. the
+		 * input's when bv' has SSE or AVX, else init.  The hardware
+		 * disagrees (mxcsr_kind()), a known kernel inconsistency that
+		 * --mxcsr-known counts instead of reporting.
+		 */
+		memset(care + OFF_MXCSR, 0, 4);
+		m = (v->shadow_bv & 6) ? get32(v->shadow + OFF_MXCSR) : 0x1f80;
+		if (am != m) {
+			const char *kind = mxcsr_kind(v, am);
+
+			n_mxcsr++;
+			if (!(kind && O.mxcsr_known)) {
+				finding(in, NULL, 0, "%s: guest MXCSR 0x%08x, but KVM_GET_XSAVE reported 0x%08x"
+					" before the run (loaded bv' 0x%" PRIx64 ", input MXCSR 0x%08x, reported"
+					" XSTATE_BV 0x%" PRIx64 "): %s", ctx, am, m, v->shadow_bv,
+					get32(v->shadow + OFF_MXCSR), bv, kind ? kind : "unexplained");
+				return 1;
+			}
+		}
+		/*
+		 * PKRU when reported: vcpu->arch.pkru, even if its bit was
+		 * clear (the XSAVE on exit saved the host's PKRU register);
+		 * zero when not reported.
+		 */
+		if (H.size[B_PKRU] && (gs >> B_PKRU & 1)) {
+			put32(exp + H.off[B_PKRU], (bv >> B_PKRU & 1) ? v->pkru : 0);
+			if (!v->pkru_known)
+				memset(care + H.off[B_PKRU], 0, 4);
+		}
+	}
+	for (r = 0; r < 2; r++) {
+		u16 mask = r ? FSW_MASK : FCW_MASK;
+
+		ew = exp[2 * r] | exp[2 * r + 1] << 8;
+		aw = act[2 * r] | act[2 * r + 1] << 8;
+		if ((ew ^ aw) & mask) {
+			finding(in, NULL, 0, "%s: KVM_GET_XSAVE %s 0x%04x, expected 0x%04x (mask 0x%04x; loaded bv' 0x%"
+				PRIx64 ", reported XSTATE_BV 0x%" PRIx64 ")", ctx, r ? "FSW" : "FCW", aw, ew, mask,
+				v->shadow_bv, bv);
+			return 1;
+		}
+	}
+	for (i = 0; i < XSZ; i++)
+		if (care[i] && exp[i] != act[i])
+			break;
+	if (i == XSZ)
+		return 0;
+	finding(in, NULL, 0, "%s: KVM_GET_XSAVE byte %d (%s) = 0x%02x, expected 0x%02x"
+		" (input byte 0x%02x, loaded bv' 0x%" PRIx64 ", G&S 0x%" PRIx64 ", reported XSTATE_BV 0x%" PRIx64
+		", PKRU model %s0x%08x)", ctx, i, region(i), act[i], exp[i], v->shadow[i], v->shadow_bv, gs, bv,
+		v->pkru_known ? "" : "(unknown) ", v->pkru);
 	return 1;
 }
 
@@ -589,10 +762,24 @@ static void resync(struct vcpu *v, const char *ctx, int must_equal_cur)
 		H.swres_known = 1;
 	}
 	check_header_only(act, gs_of(v), ctx);
-	if (v->shadow_valid)
+	if (v->shadow_valid && v->ran_since_set) {
+		/* each violation once per accepted input */
+		if (!v->run_bad && check_after_run(v, act, ctx))
+			v->run_bad = 1;
+		else if (must_equal_cur && memcmp(act, v->cur, XSZ)) {
+			int i;
+
+			for (i = 0; i < XSZ && act[i] == v->cur[i]; i++)
+				;
+			finding(&v->last_in, NULL, 0, "%s: KVM_GET_XSAVE after a guest run changed without"
+				" KVM_SET_XSAVE: byte %d (%s) 0x%02x -> 0x%02x",
+				ctx, i, region(i), v->cur[i], act[i]);
+		}
+	} else if (v->shadow_valid) {
 		compare_pred(v, act, ctx, NULL, NULL);
-	else if (must_equal_cur && memcmp(act, v->cur, XSZ))
+	} else if (must_equal_cur && memcmp(act, v->cur, XSZ)) {
 		finding(NULL, NULL, 0, "%s: KVM_GET_XSAVE changed although nothing was loaded", ctx);
+	}
 	memcpy(v->cur, act, XSZ);
 }
 
@@ -606,6 +793,14 @@ static int vcpu_create(struct vmctx *c, struct vcpu *v)
 	memset(v, 0, sizeof(*v));
 	v->fd = fd;
 	v->cm = CM_NONE;
+	v->pkru_known = 1;	/* vcpu->arch.pkru starts at 0 */
+	if (c->runs) {
+		void *p = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap vCPU");
+		v->run = p;
+	}
 	resync(v, "fresh vCPU", 0);
 	{
 		static int checked;
@@ -618,13 +813,24 @@ static int vcpu_create(struct vmctx *c, struct vcpu *v)
 	return fd;
 }
 
+static void vcpu_close(struct vcpu *v)
+{
+	free(v->cpuid);
+	v->cpuid = NULL;
+	if (v->run)
+		munmap(v->run, run_size);
+	v->run = NULL;
+	if (v->fd > 0)
+		close(v->fd);
+	v->fd = -1;
+}
+
 static void vm_destroy(struct vmctx *c)
 {
 	int i;
 
 	for (i = 0; i < 2; i++)
-		if (c->v[i].fd > 0)
-			close(c->v[i].fd);
+		vcpu_close(&c->v[i]);
 	if (c->vm > 0)
 		close(c->vm);
 	memset(c, 0, sizeof(*c));
@@ -642,6 +848,21 @@ static void vm_create(struct vmctx *c, int quirk_on, int late, int nv)
 	} while (c->vm < 0 && errno == EINTR);
 	if (c->vm < 0)
 		die("KVM_CREATE_VM");
+	if (guest_mem) {
+		struct kvm_userspace_memory_region mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.slot = 0;
+		mr.guest_phys_addr = 0;
+		mr.memory_size = 4096;
+		mr.userspace_addr = (u64)(uintptr_t)guest_mem;
+		e = xioctl(c->vm, KVM_SET_USER_MEMORY_REGION, &mr);
+		if (e) {
+			errno = e;
+			die("KVM_SET_USER_MEMORY_REGION");
+		}
+		c->runs = 1;
+	}
 	c->quirk = H.quirk_ok;
 	if (!quirk_on && H.quirk_ok && !late) {
 		e = disable_quirk(c->vm);
@@ -669,7 +890,7 @@ static int set_cpuid(struct vmctx *c, struct vcpu *v, int cm, u64 G)
 	struct kvm_cpuid2 *cp;
 	struct kvm_cpuid_entry2 d0;
 	u32 i, n = 0;
-	int e, have_d0 = 0, exp;
+	int e, have_d0 = 0, exp, same;
 
 	memset(&d0, 0, sizeof(d0));
 	d0.function = 0xd;
@@ -705,13 +926,26 @@ static int set_cpuid(struct vmctx *c, struct vcpu *v, int cm, u64 G)
 	}
 	cp->nent = n;
 	e = xioctl(v->fd, KVM_SET_CPUID2, cp);
-	free(cp);
+	/* the CPUID KVM holds: none (nent 0) until a KVM_SET_CPUID2 succeeds */
+	same = v->cpuid ? (v->cpuid->nent == n &&
+			   !memcmp(v->cpuid->entries, cp->entries, n * sizeof(cp->entries[0]))) : !n;
+	if (!e) {
+		free(v->cpuid);
+		v->cpuid = cp;
+	} else {
+		free(cp);
+	}
 
 	/* Dynamic xfeatures (XTILE_DATA) need ARCH_REQ_XCOMP_GUEST_PERM. */
 	exp = (cm_has_d0(cm) && (G >> B_XTDATA & 1)) ? EPERM : 0;
+	/* After KVM_RUN only an identical CPUID is accepted (a no-op). */
+	if (v->ran && !same)
+		exp = EINVAL;
 	if (e != exp) {
-		note("KVM_SET_CPUID2(%s, G=0x%" PRIx64 ") returned %s, expected %s",
-		     cm_name[cm], G, errstr(e), errstr(exp));
+		note("KVM_SET_CPUID2(%s, G=0x%" PRIx64 ")%s returned %s, expected %s",
+		     cm_name[cm], G, v->ran ? (same ? " after KVM_RUN, identical," :
+					       " after KVM_RUN, different,") : "",
+		     errstr(e), errstr(exp));
 		if (!e && exp)
 			c->tainted = 1;	/* guest fpstate grew: model no longer valid */
 	}
@@ -734,7 +968,7 @@ static struct expect model(const struct input *in)
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < RSV_LEN; i++)
 		rsv |= in->rsv[i];
-	e.trim = (in->quirk && cm_cpuid_set(in->cm)) ? in->bv & USER_MASK & ~H.L & ~keep : 0;
+	e.trim = (in->quirk && cm_cpuid_set(in->cm)) ? in->bv & USER_MASK & ~H.K & ~keep : 0;
 	e.bvp = in->bv & ~e.trim;
 	if (H.xsave) {
 		if ((e.bvp & ~H.L) || in->xcomp || rsv ||
@@ -983,9 +1217,23 @@ static int run_input(struct vcpu *v, const struct input *in, const u8 *img)
 		memcpy(v->shadow, img, XSZ);
 		v->shadow_bv = e.bvp;
 		v->shadow_valid = 1;
+		v->ran_since_set = 0;
+		v->run_bad = 0;
+		v->last_in = *in;
+		v->last_trim = e.trim;
+		if (H.size[B_PKRU] && (e.bvp >> B_PKRU & 1))
+			v->pkru = get32(img + H.off[B_PKRU]);
+		v->mxcsr_before_set = v->kmxcsr;
+		v->mxcsr_before_known = v->kmxcsr_known;
+		if (!H.xsave || (e.bvp & FPSSEYMM)) {
+			v->kmxcsr = in->mxcsr;
+			v->kmxcsr_known = 1;
+		}
 		compare_pred(v, act, "after successful KVM_SET_XSAVE", in, &e);
 	} else {
 		v->shadow_valid = 0;	/* loaded something the model did not expect */
+		v->pkru_known = 0;
+		v->kmxcsr_known = 0;
 	}
 	memcpy(v->cur, act, XSZ);
 	return err;
@@ -1039,6 +1287,99 @@ static int reconfig(struct vmctx *c, struct vcpu *v, int cm, u64 G)
 	return e;
 }
 
+static const char *exit_name(u32 r)
+{
+	static char b[16];
+
+	switch (r) {
+	case KVM_EXIT_IO: return "IO";
+	case KVM_EXIT_HLT: return "HLT";
+	case KVM_EXIT_SHUTDOWN: return "SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY: return "FAIL_ENTRY";
+	case KVM_EXIT_INTERNAL_ERROR: return "INTERNAL_ERROR";
+	case KVM_EXIT_MMIO: return "MMIO";
+	}
+	snprintf(b, sizeof(b), "%u", r);
+	return b;
+}
+
+/*
+ * Run the real-mode guest (entered at the OUT: IO then HLT exit, or at the
+ * HLT), then check KVM_GET_XSAVE against the post-run invariant.
+ */
+static void guest_run(struct vmctx *c, struct vcpu *v)
+{
+	static u8 act[XSZ];
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	int e, k, at_out = chance(1, 2);
+
+	if (!v->sregs_set) {
+		e = xioctl(v->fd, KVM_GET_SREGS, &sregs);
+		if (!e) {
+			sregs.cs.base = 0;
+			sregs.cs.selector = 0;
+			e = xioctl(v->fd, KVM_SET_SREGS, &sregs);
+		}
+		if (e) {
+			finding(&v->last_in, NULL, 0, "KVM_GET/SET_SREGS before the guest run failed: %s", errstr(e));
+			c->tainted = 1;
+			return;
+		}
+		v->sregs_set = 1;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = at_out ? 0 : 2;
+	regs.rflags = 2;
+	e = xioctl(v->fd, KVM_SET_REGS, &regs);
+	if (e) {
+		finding(&v->last_in, NULL, 0, "KVM_SET_REGS before the guest run failed: %s", errstr(e));
+		c->tainted = 1;
+		return;
+	}
+	for (k = at_out ? 0 : 1; k < 2; k++) {
+		struct kvm_run *run = v->run;
+		u32 want = k ? KVM_EXIT_HLT : KVM_EXIT_IO;
+
+		e = xioctl(v->fd, KVM_RUN, NULL);
+		n_kvm_runs++;
+		v->ran = 1;
+		v->ran_since_set = 1;
+		if (e) {
+			finding(&v->last_in, NULL, 0, "KVM_RUN (guest at %s) failed: %s",
+				at_out ? "out" : "hlt", errstr(e));
+			c->tainted = 1;
+			return;
+		}
+		if (run->exit_reason != want ||
+		    (want == KVM_EXIT_IO && (run->io.direction != KVM_EXIT_IO_OUT || run->io.port != 0x80 ||
+					     run->io.size != 1 || run->io.count != 1))) {
+			finding(&v->last_in, NULL, 0, "KVM_RUN (guest at %s): exit reason %s, expected %s"
+				" (io: dir %u port 0x%x size %u count %u; fail_entry 0x%llx; internal suberror %u)",
+				at_out ? "out" : "hlt", exit_name(run->exit_reason), exit_name(want),
+				run->io.direction, run->io.port, run->io.size, run->io.count,
+				(unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+				run->internal.suberror);
+			c->tainted = 1;
+			return;
+		}
+	}
+	n_runs++;
+	e = get_xsave(v->fd, act);
+	if (e) {
+		finding(&v->last_in, NULL, 0, "KVM_GET_XSAVE after a guest run failed: %s", errstr(e));
+		c->tainted = 1;
+		return;
+	}
+	check_header_only(act, gs_of(v), "after a guest run");
+	if (!v->run_bad && check_after_run(v, act, "after a guest run"))
+		v->run_bad = 1;
+	/* XSAVE wrote the actual MXCSR; KVM_GET_XSAVE shows it with SSE|AVX */
+	v->kmxcsr = get32(act + OFF_MXCSR);
+	v->kmxcsr_known = !H.xsave || (get64(act + OFF_BV) & 6);
+	memcpy(v->cur, act, XSZ);
+}
+
 static void fuzz_reconfig(struct vmctx *c, struct vcpu *v)
 {
 	int cm = gen_cm();
@@ -1058,7 +1399,7 @@ static void fuzz_new_vcpu(struct vmctx *c, int fresh_vm)
 
 		vm_create(c, q, chance(1, 4), 1);
 	} else {
-		close(v->fd);
+		vcpu_close(v);
 		vcpu_create(c, v);
 	}
 	if (chance(17, 20))
@@ -1089,6 +1430,8 @@ static void fuzz(void)
 
 			if (r < 12 && c.nvcpu < MAX_VCPUS)
 				fuzz_new_vcpu(&c, 0);
+			else if (r < 90 && v->ran && c.nvcpu < MAX_VCPUS && chance(3, 4))
+				fuzz_new_vcpu(&c, 0);	/* CPUID is frozen after KVM_RUN */
 			else if (r < 90)
 				fuzz_reconfig(&c, v);
 			else if (r < 93 && c.quirk && !O.quirk_off_only) {
@@ -1101,6 +1444,8 @@ static void fuzz(void)
 				resync(v, "after disabling the quirk", 1);
 			} else if (r < 200) {
 				resync(v, "repeated KVM_GET_XSAVE", 1);
+			} else if (r < 215 && c.runs && v->shadow_valid) {
+				guest_run(&c, v);	/* run again without KVM_SET_XSAVE */
 			}
 		}
 		if (c.tainted)
@@ -1127,11 +1472,19 @@ static void fuzz(void)
 		corpus_write(&in, err, &e);
 		inputs++;
 		c.iters++;
+		if (!err && c.runs && v->shadow_valid && !c.tainted && chance(1, (u32)O.run_every))
+			guest_run(&c, v);
 	}
 	vm_destroy(&c);
 	if (n_unchecked)
 		printf("note: %" PRIu64 " inputs touched uncertain bits 0x%" PRIx64 " and were not strictly checked\n",
 		       n_unchecked, H.unc);
+	if (n_mxcsr)
+		printf("note: %" PRIu64 " guest runs changed MXCSR from what KVM_GET_XSAVE reported%s\n",
+		       n_mxcsr, O.mxcsr_known ? " (known kernel inconsistency, --mxcsr-known: not counted"
+		       " as findings unless unexplained)" : "");
+	printf("runs: %" PRIu64 " guest runs, %" PRIu64 " KVM_RUN calls%s\n", n_runs, n_kvm_runs,
+	       O.run_every ? "" : " (runs disabled)");
 	printf("fuzz: %" PRIu64 " inputs, %" PRIu64 " findings, %.0f s\n", inputs, n_findings, now() - t0);
 }
 
@@ -1249,7 +1602,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xsave_fuzz [--seed N] [--seconds S] [--iters N] [--vm-iters N]\n"
 		"                  [--quirk-off-only] [--corpus-out FILE] [--corpus-in FILE]\n"
-		"                  [--strict-init] [--max-print N] [--verbose]\n");
+		"                  [--strict-init] [--max-print N] [--verbose]\n"
+		"                  [--run-every N]   (guest runs: ~1 per N successful inputs, 0 = none)\n"
+		"                  [--mxcsr-known]   (count the known post-run MXCSR inconsistency, no finding)\n");
 	exit(2);
 }
 
@@ -1259,6 +1614,7 @@ int main(int argc, char **argv)
 
 	O.vm_iters = 400;
 	O.max_print = 200;
+	O.run_every = 8;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1276,6 +1632,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--vm-iters") && val) {
 			O.vm_iters = strtoull(val, NULL, 0);
 			i++;
+		} else if (!strcmp(a, "--run-every") && val) {
+			O.run_every = strtoull(val, NULL, 0);
+			i++;
 		} else if (!strcmp(a, "--max-print") && val) {
 			O.max_print = strtoull(val, NULL, 0);
 			i++;
@@ -1287,6 +1646,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--quirk-off-only")) {
 			O.quirk_off_only = 1;
+		} else if (!strcmp(a, "--mxcsr-known")) {
+			O.mxcsr_known = 1;
 		} else if (!strcmp(a, "--strict-init")) {
 			O.strict_init = 1;
 		} else if (!strcmp(a, "--verbose")) {
@@ -1314,6 +1675,23 @@ int main(int argc, char **argv)
 	       " mxcsr_mask=0x%08x quirks2=0x%" PRIx64 " trim_quirk=%s\n",
 	       H.xsave, H.xcr0, H.s, H.s_cpuid, H.L, H.mxcsr_mask, H.quirks,
 	       H.quirk_ok ? "supported" : "unsupported (modelled as off)");
+
+	/* Corpus record/replay must be deterministic on both kernels: no runs. */
+	if (O.corpus_in || O.corpus_out)
+		O.run_every = 0;
+	if (O.run_every > 0xffffffffULL)
+		O.run_every = 0xffffffffULL;
+	if (O.run_every) {
+		static const u8 code[] = { 0xe6, 0x80, 0xf4, 0xeb, 0xfb };	/* out %al,$0x80; hlt; jmp 0 */
+
+		run_size = ioctl(H.kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+		if (run_size < (int)sizeof(struct kvm_run))
+			die("KVM_GET_VCPU_MMAP_SIZE");
+		guest_mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (guest_mem == MAP_FAILED)
+			die("mmap guest memory");
+		memcpy(guest_mem, code, sizeof(code));
+	}
 
 	if (O.corpus_in)
 		return replay();

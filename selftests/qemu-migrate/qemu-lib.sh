@@ -1,0 +1,124 @@
+# shellcheck shell=dash disable=SC2034
+# Guest-side helpers for qemu-save / qemu-load (busybox sh, sourced).
+# QEMU (the host's Debian qemu-system-x86_64 and its libraries, packed by
+# scripts/qemu-cpio.sh) runs inside the booted test kernel with -accel kvm,
+# its HMP monitor on the fifos /tmp/mon.in and /tmp/mon.out.
+D=${QEMU_MIGRATE_DIR:-/usr/share/qemu-migrate}
+QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
+L2_CPU=${L2_CPU:-qemu64,+xsave}
+MACHINE=pc
+QEMU_ARGS="-accel ${QEMU_ACCEL:-kvm} -nodefaults -no-user-config -display none -m 16 -cpu $L2_CPU -bios $D/guest.bin -serial none -parallel none"
+
+# now: seconds since boot, two decimals.
+now() { cut -d' ' -f1 /proc/uptime; }
+# since T0: seconds elapsed since T0 (from now).
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# mon_start: create the monitor fifos and a reader copying everything QEMU
+# prints on the monitor into /tmp/mon.log.
+mon_start() {
+	rm -f /tmp/mon.in /tmp/mon.out /tmp/mon.log
+	mkfifo /tmp/mon.in /tmp/mon.out
+	: >/tmp/mon.log
+}
+mon_reader() { cat /tmp/mon.out >>/tmp/mon.log & READER=$!; }
+
+# mon CMD: send one HMP command.
+mon() { echo "$*" >/tmp/mon.in; }
+
+# alive: QEMU still running.
+alive() { kill -0 "$QPID" 2>/dev/null; }
+
+# wait_for FILE PATTERN SECONDS: poll until grep -q finds PATTERN in FILE
+# (0), QEMU died (1) or the time is up (2).
+wait_for() {
+	local i=0
+	while [ "$i" -lt $(($3 * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		alive || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 2
+}
+
+# mon_query CMD PATTERN SECONDS: send CMD, wait for PATTERN in new output;
+# the new output of the command is left in /tmp/mon.reply.
+mon_query() {
+	local n
+	n=$(wc -c </tmp/mon.log)
+	mon "$1"
+	local i=0
+	while [ "$i" -lt $(($3 * 10)) ]; do
+		tail -c +$((n + 1)) /tmp/mon.log >/tmp/mon.reply
+		grep -q "$2" /tmp/mon.reply && return 0
+		alive || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 2
+}
+
+# ticks FILE: number of "V" ticks the guest printed on debugcon.
+ticks() { tr -cd V <"$1" | wc -c; }  # the guest prints no other capital V
+
+# trace_on / trace_dump: the kvm_xsave_trim tracepoint (patched kernel only).
+trace_on() {
+	if [ -d /sys/kernel/tracing/events/kvm/kvm_xsave_trim ]; then
+		echo 1 >/sys/kernel/tracing/events/kvm/kvm_xsave_trim/enable
+		echo "tracepoint kvm:kvm_xsave_trim enabled"
+	else
+		echo "tracepoint kvm:kvm_xsave_trim not in this kernel"
+	fi
+}
+trace_dump() {
+	if [ -r /sys/kernel/tracing/trace ]; then
+		grep kvm_xsave_trim /sys/kernel/tracing/trace | sed 's/^ */trace: /' || true
+	fi
+}
+
+# squeeze FILE: the debugcon output, "debugcon: " before each line, runs
+# of "V" ticks written as [N x V].
+squeeze() {
+	[ -s "$1" ] || { echo "debugcon: (empty)"; return; }
+	awk '{ o = ""; while (match($0, /VV+/)) { o = o substr($0, 1, RSTART - 1) "[" RLENGTH " x V]"; $0 = substr($0, RSTART + RLENGTH) } print "debugcon: " o $0 }' "$1"
+}
+
+# show TAG FILE: print FILE with every line prefixed by TAG.
+show() { [ -s "$2" ] && sed "s/^/$1/" "$2" || echo "${1}(empty)"; }
+
+# start_qemu DEBUGCON-FILE [QEMU ARGS...]: start QEMU in the background
+# (QPID) with the monitor on the fifos, stdout+stderr in /tmp/qemu.out and
+# the shim preloaded (QEMU_SHIM_* from the environment; not with NO_SHIM=1),
+# and wait until its
+# monitor is up.  "-M pc" wants KVM's in-kernel PIC/IOAPIC/PIT
+# (KVM_CREATE_IRQCHIP, CONFIG_KVM_IOAPIC); a kernel without them makes QEMU
+# exit with "Create kernel irqchip failed": then say so and retry once with
+# kernel-irqchip=split (local APIC in KVM, the rest in QEMU), which needs no
+# kernel option.  Returns 1 if QEMU did not come up.
+start_qemu() {
+	local dbg=$1 try=0 pre
+	shift
+	while :; do
+		mon_start
+		rm -f "$dbg" /tmp/qemu.out
+		pre=$D/kvm-shim.so
+		[ -n "${NO_SHIM:-}" ] && pre=
+		# shellcheck disable=SC2086
+		LD_PRELOAD=$pre QEMU_SHIM_LOG=/tmp/shim.log \
+			$QEMU $QEMU_ARGS -M "$MACHINE" -debugcon "file:$dbg" -monitor pipe:/tmp/mon \
+			"$@" >/tmp/qemu.out 2>&1 </dev/null &
+		QPID=$!
+		mon_reader
+		wait_for /tmp/mon.log '(qemu)' 120 && return 0
+		kill "$READER" 2>/dev/null
+		if [ $try = 0 ] && grep -q 'Create kernel irqchip failed' /tmp/qemu.out; then
+			echo "note: QEMU -M $MACHINE: $(head -n1 /tmp/qemu.out)"
+			echo "note: KVM_CREATE_IRQCHIP is not there: kernel built without CONFIG_KVM_IOAPIC; retrying with kernel-irqchip=split"
+			MACHINE=pc,kernel-irqchip=split
+			try=1
+			continue
+		fi
+		return 1
+	done
+}
