@@ -45,8 +45,8 @@ for m in $MODELS_F; do
 	[ -n "$cpu" ] || die "unknown model $m"
 	# --mxcsr-known: the guest's MXCSR after a run differs from what
 	# KVM_GET_XSAVE reported in cases that v7.3 has too (copy_uabi_to_xstate()
-	# vs XRSTOR, Documentation/testing.md); they are counted and printed,
-	# any other MXCSR difference is a finding.
+	# vs XRSTOR; Documentation/testing.md, selftests/fuzz/stale_mxcsr.c);
+	# they are counted and printed, any other MXCSR difference is a finding.
 	echo "xsave_fuzz $((SECONDS_BUDGET + 60)) /t/xsave_fuzz --seed $SEED --seconds $SECONDS_BUDGET --mxcsr-known" >"$out/list"
 	log "fuzz: patched${FLAVOR:+-$FLAVOR} kernel on $m, seed $SEED, ${SECONDS_BUDGET}s"
 	"$TOP/scripts/boot.sh" "$pimg" "$cpu" "$out/list" "$out/$m" $((SECONDS_BUDGET + 240 * slow)) >/dev/null ||

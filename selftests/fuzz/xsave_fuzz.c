@@ -44,8 +44,11 @@
  *   or AVX, so without SSE/AVX in bv' the guest gets the FP area's or a
  *   stale MXCSR while KVM_GET_XSAVE said 0x1f80; compacted XRSTORS instead
  *   initializes it when XSTATE_BV.SSE is clear, losing the MXCSR of an
- *   AVX-without-SSE image.  These are findings; --mxcsr-known counts them
- *   in a note instead (an unexplained MXCSR stays a finding);
+ *   AVX-without-SSE image.  This is the MXCSR inconsistency analysed, and
+ *   fixed in a series that was not merged, in
+ *   https://lore.kernel.org/all/20221005215357.1808-2-chang.seok.bae@intel.com/
+ *   These are findings; --mxcsr-known counts them in a note instead (an
+ *   unexplained MXCSR stays a finding);
  *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
  *   KVM_SET_XSAVE with the PKRU bit (0 on a fresh vCPU), as a real-mode
  *   guest has neither XCR0.PKRU nor CR4.PKE;
