@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The harness's own tests: prove that the pipeline fails, naming the cause,
-# on a patch that does not apply, on a failing selftest and on a hung guest,
+# on a patch that does not apply, on a failing selftest, on a hung guest and
+# on a kernel splat,
 # and that `git am --empty=drop patches/*.patch` (cover letter included)
 # applies the series to the pristine tree.
 # Ends with "harness: N passed, N failed".
@@ -62,6 +63,18 @@ if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
 	out=$("$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/hang.list" "$tmp/vm-hang" 20 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 2 ] && echo "$out" | grep -q "VM HANG"
 	res $? "a hung guest is killed after its timeout and reported"
+
+	# 5. A kernel splat (here a fake WARNING line written to the kernel log)
+	# is reported, so vmtest and fuzz fail on it although the test passed.
+	mkdir -p "$tmp/splat"
+	echo 'echo "WARNING: harness splat" >/dev/kmsg' >"$tmp/splat/harness-splat.sh"
+	printf 'harness_splat 10 /bin/sh /harness-splat.sh\n' >"$tmp/splat.list"
+	VM_FILES="$tmp/splat/harness-splat.sh" "$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/splat.list" \
+		"$tmp/vm-splat" 120 >/dev/null 2>&1 && rc=0 || rc=$?
+	[ "$rc" = 0 ] && grep -q '^ok 1 harness_splat' "$tmp/vm-splat/tap.log" &&
+		grep -q '^# vmtest: kernel splat' "$tmp/vm-splat/tap.log" &&
+		grep -q '^# dmesg: .*WARNING: harness splat' "$tmp/vm-splat/tap.log"
+	res $? "a kernel splat in the guest's log is reported"
 else
 	echo "harness: no patched kernel/initramfs; skipping VM self-tests"
 	f=$((f + 1))

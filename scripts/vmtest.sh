@@ -69,8 +69,15 @@ while read -r model cpu xf list; do
 	case $vrc in 0) ;; 2) note=" VM-HANG"; rc_all=1 ;; *) note=" VM-CRASH"; rc_all=1 ;; esac
 	if grep -q '^# vmtest: kernel splat' "$out/tap.log" 2>/dev/null; then note="$note KERNEL-SPLAT"; rc_all=1; fi
 	if [ "$xf" != "${hxf:-?}" ]; then note="$note XFEATURES-MISMATCH(expected $xf)"; fi
-	printf '%-8s %-10s xfeatures=%-6s pass=%-3d fail=%-3d skip=%-3d %4ds%s  (%s)\n' \
-		"$KERNEL${FLAVOR:+-$FLAVOR}" "$model" "${hxf:-?}" "$p" "$f" "$s" "$(($(date +%s) - t0))" "$note" "$out" |
+	# A debug kernel must really run its checkers (config/debug.config).
+	chk=$(sed -n 's/^# checkers: //p' "$out/tap.log" 2>/dev/null | head -n1)
+	if [ "$FLAVOR" = debug ] && [ "$chk" != "kasan kfence lockdep" ]; then
+		note="$note CHECKERS-MISSING(have: ${chk:-?})"
+		rc_all=1
+	fi
+	printf '%-8s %-10s xfeatures=%-6s pass=%-3d fail=%-3d skip=%-3d %4ds%s%s  (%s)\n' \
+		"$KERNEL${FLAVOR:+-$FLAVOR}" "$model" "${hxf:-?}" "$p" "$f" "$s" "$(($(date +%s) - t0))" \
+		"${FLAVOR:+ checkers=${chk// /,}}" "$note" "$out" |
 		tee -a "$outroot/summary"
 done < <(grep -v '^[[:space:]]*#' "$TOP/selftests/cpu-models" | grep -v '^[[:space:]]*$')
 exit $rc_all
