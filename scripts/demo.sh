@@ -12,17 +12,22 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
-need gcc
 out=$BUILD/demo
 rm -rf "$out"
 mkdir -p "$out" "$BUILD/guest-bin"
 
-log "demo: building the VMM, the reproducer kernel and the initramfs"
+# On a fresh clone: packages, the Linux tree and the series first.
+"$S/deps.sh"
+need gcc
+"$S/get-tree.sh"
+git -C "$TREE" rev-parse -q --verify series >/dev/null || "$S/apply.sh"
+log "demo: building the VMM, the kernels and the initramfs"
 gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_migrate" "$TOP/selftests/xsave-migrate/xsave_migrate.c"
 "$S/repro-tree.sh"
 KERNEL=repro "$S/build-kernel.sh"
-[ -f "$BUILD/base/bzImage" ] || KERNEL=base "$S/build-kernel.sh"
-[ -f "$BUILD/patched/bzImage" ] || KERNEL=patched "$S/build-kernel.sh"
+KERNEL=base "$S/build-kernel.sh"
+KERNEL=patched "$S/build-kernel.sh"
+[ -d "$BUILD/selftests/x86" ] || "$S/build-selftests.sh"
 "$S/mkinitramfs.sh"
 
 # KVM modules of Debian's 5.10 and their dependencies, in load order (the
