@@ -101,11 +101,7 @@ _start:					/* F000:0000 */
 	orw $1, %es:FLAGS
 	movw $msg_xsave, %si
 	call puts
-	movw $4, %cx
-10:	roll $8, %edx
-	movb %dl, %al
-	call puthex8
-	loop 10b
+	call puthex32
 	movb $'\n', %al
 	outb %al, $DBG
 3:
@@ -191,11 +187,7 @@ fail_reg:
 	call puts
 	movw $msg_got, %si
 	call puts
-	movw $4, %cx
-8:	roll $8, %edx
-	movb %dl, %al
-	call puthex8
-	loop 8b
+	call puthex32
 	jmp fail_end
 
 	/* Exception stubs: push the vector, then the common handler. */
@@ -248,6 +240,15 @@ putdec:
 	outb %al, $DBG
 	decw %bx
 	jnz 2b
+	ret
+
+	/* puthex32: print EDX as 8 hex digits, high byte first (clobbers AX, CX, EDX). */
+puthex32:
+	movw $4, %cx
+1:	roll $8, %edx
+	movb %dl, %al
+	call puthex8
+	loop 1b
 	ret
 
 	/* puthex8: print AL as two hex digits (clobbers AX). */
