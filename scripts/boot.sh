@@ -11,7 +11,9 @@ need qemu-system-x86_64 cpio timeout
 kernel=$1 cpu=$2 list=$3 out=$4 tmo=${5:-600}
 shift 4; [ $# -eq 0 ] || shift
 [ -f "$kernel" ] || die "no kernel image $kernel"
-[ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make initramfs'"
+# VM_INITRAMFS: the base archive (default build/initramfs.cpio).
+initramfs=${VM_INITRAMFS:-$BUILD/initramfs.cpio}
+[ -f "$initramfs" ] || die "no initramfs $initramfs; run 'make initramfs'"
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/tap.log"
 
@@ -23,7 +25,7 @@ for f in ${VM_FILES:-}; do cp "$f" "$stage/"; done
 (cd "$stage" && ls | grep -v '^list.cpio$' | cpio -o -H newc --quiet) >"$stage/list.cpio"
 # VM_CPIO: further cpio archives to append (e.g. QEMU and its libraries).
 # shellcheck disable=SC2086
-cat "$BUILD/initramfs.cpio" ${VM_CPIO:-} "$stage/list.cpio" >"$out/initrd.cpio"
+cat "$initramfs" ${VM_CPIO:-} "$stage/list.cpio" >"$out/initrd.cpio"
 rm -rf "$stage"
 
 khz=$(host_tsc_khz)

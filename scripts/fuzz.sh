@@ -22,9 +22,7 @@ FLAVOR=${FLAVOR:-}
 pimg=$BUILD/patched${FLAVOR:+-$FLAVOR}/bzImage
 [ -f "$pimg" ] || die "no $pimg; run 'make kernel KERNEL=patched${FLAVOR:+ FLAVOR=$FLAVOR}'"
 [ -f "$BUILD/base/bzImage" ] || die "no $BUILD/base/bzImage; run 'make kernels'"
-# Debug kernels run several times slower under TCG: give their VMs more time.
-slow=1
-[ -z "$FLAVOR" ] || slow=3
+slow=$(flavor_slowdown "$FLAVOR")
 out=$BUILD/fuzz${FLAVOR:+-$FLAVOR}
 rm -rf "$out"
 mkdir -p "$out" "$BUILD/guest-bin"
@@ -33,7 +31,7 @@ gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_fuzz" "$TOP/selftests/f
 pass=0 fail=0 inputs=0 findings=0 secs=0
 cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
 splat() { # splat DIR: the guest kernel reported a WARNING/BUG/KASAN/UBSAN
-	if grep -q '^# vmtest: kernel splat' "$1/tap.log" 2>/dev/null; then
+	if tap_splat "$1/tap.log"; then
 		echo "fuzz: FINDING: kernel splat in $1 (see $1/tap.log, $1/console.log):"
 		grep '^# dmesg: ' "$1/tap.log" | head -20 | sed 's/^# dmesg: /    /'
 		return 0

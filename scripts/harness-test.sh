@@ -72,7 +72,7 @@ if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
 	VM_FILES="$tmp/splat/harness-splat.sh" "$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/splat.list" \
 		"$tmp/vm-splat" 120 >/dev/null 2>&1 && rc=0 || rc=$?
 	[ "$rc" = 0 ] && grep -q '^ok 1 harness_splat' "$tmp/vm-splat/tap.log" &&
-		grep -q '^# vmtest: kernel splat' "$tmp/vm-splat/tap.log" &&
+		tap_splat "$tmp/vm-splat/tap.log" &&
 		grep -q '^# dmesg: .*WARNING: harness splat' "$tmp/vm-splat/tap.log"
 	res $? "a kernel splat in the guest's log is reported"
 else

@@ -133,3 +133,15 @@ kernel_dirs() {
 tap_block() {
 	sed -n "/^# $2-BEGIN\$/,/^# $2-END\$/p" "$1" | sed '1d;$d;s/^# //'
 }
+
+# tap_splat LOG: true if the guest's init reported a kernel splat (WARNING,
+# BUG, KASAN, UBSAN, lockdep, ...) in its dmesg (selftests/guest/init).
+tap_splat() {
+	grep -q '^# vmtest: kernel splat' "$1" 2>/dev/null
+}
+
+# flavor_slowdown [FLAVOR]: factor for VM timeouts; debug kernels (KASAN,
+# lockdep) run several times slower under TCG.
+flavor_slowdown() {
+	if [ -n "${1:-}" ]; then echo 3; else echo 1; fi
+}

@@ -20,7 +20,7 @@ tmo=${VM_TIMEOUT:-420}
 load_s=${LOAD_SECONDS:-10}
 out=$BUILD/qemu-demo
 rm -rf "$out"
-mkdir -p "$out/bootenv"
+mkdir -p "$out"
 times=$out/times
 : >"$times"
 T0=$(date +%s)
@@ -31,18 +31,8 @@ tend() { echo "$1 $(( $(date +%s) - TS ))" >>"$times"; log "[$1] $(( $(date +%s)
 tstart
 "$S/qemu-cpio.sh" "$BUILD/qemu.cpio"
 # A minimal base initramfs (busybox and the harness's init; QEMU comes in
-# VM_CPIO), so this demo depends neither on the selftests nor on
-# build/initramfs.cpio.  boot.sh takes it from $BUILD/initramfs.cpio, hence
-# BUILD=$out/bootenv for boot.sh only.
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" ||
-	die "busybox-static not installed; run 'make deps'"
-r=$out/bootenv/root
-mkdir -p "$r"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
-cp /bin/busybox "$r/bin/busybox"
-cp "$TOP/selftests/guest/init" "$r/init"
-chmod +x "$r/init"
-(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$out/bootenv/initramfs.cpio"
-rm -rf "$r"
+# VM_CPIO), so this demo does not depend on the selftests.
+MINIMAL=1 "$S/mkinitramfs.sh" "$out/initramfs.cpio"
 tend build
 
 # 2. Kernels: base and patched must exist; repro is (re)built when missing
@@ -70,7 +60,7 @@ done
 
 boot() { # boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status
 	local rc=0 kimg=$BUILD/$1/bzImage qcpio=$BUILD/qemu.cpio
-	BUILD=$out/bootenv VM_CPIO="$qcpio" VM_FILES="${5:-}" \
+	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpio" VM_FILES="${5:-}" \
 		"$S/boot.sh" "$kimg" "$2" "$3" "$4" "$tmo" >/dev/null || rc=$?
 	return $rc
 }

@@ -16,9 +16,7 @@ img=$kdir/bzImage
 outroot=$BUILD/vmtest/$KERNEL${FLAVOR:+-$FLAVOR}
 mkdir -p "$outroot"
 : >"$outroot/summary"
-# Debug kernels run several times slower under TCG.
-slow=1
-[ -z "$FLAVOR" ] || slow=3
+slow=$(flavor_slowdown "$FLAVOR")
 TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 
 strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
@@ -67,7 +65,7 @@ while read -r model cpu xf list; do
 	s=$(grep -c ' SKIP$' "$out/results" || true)
 	note=
 	case $vrc in 0) ;; 2) note=" VM-HANG"; rc_all=1 ;; *) note=" VM-CRASH"; rc_all=1 ;; esac
-	if grep -q '^# vmtest: kernel splat' "$out/tap.log" 2>/dev/null; then note="$note KERNEL-SPLAT"; rc_all=1; fi
+	if tap_splat "$out/tap.log"; then note="$note KERNEL-SPLAT"; rc_all=1; fi
 	if [ "$xf" != "${hxf:-?}" ]; then note="$note XFEATURES-MISMATCH(expected $xf)"; fi
 	# A debug kernel must really run its checkers (config/debug.config).
 	chk=$(sed -n 's/^# checkers: //p' "$out/tap.log" 2>/dev/null | head -n1)
