@@ -2,7 +2,8 @@
 # Stage: compare the vmtest results of build/base and build/patched, per test
 # and per CPU model.  Existing tests must give identical results on both
 # kernels; the series' new tests (selftests/new-tests) must FAIL on base and
-# PASS on patched.  Prints the table of new tests and one line per
+# PASS on patched, or SKIP on both where the model lacks what the test needs
+# (and then FAIL -> PASS on at least one other model).  Prints the table of new tests and one line per
 # difference, then "compare: N passed, N failed" (one check per test and model).
 # OLD=patched NEW=patched-debug compares two builds of the patched kernel
 # instead: every test, the new ones included, must give the same result.
@@ -12,7 +13,7 @@ OLD=${OLD:-base} NEW=${NEW:-patched}
 B=$BUILD/vmtest/$OLD P=$BUILD/vmtest/$NEW
 new_tests=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests")
 known=$TOP/selftests/known-tcg-failures
-pass=0 failn=0
+pass=0 failn=0 proven=
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
 while read -r model _; do
 	[ -f "$B/$model/results" ] && [ -f "$P/$model/results" ] || {
@@ -21,7 +22,10 @@ while read -r model _; do
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
 		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ]; then
-			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then v=ok; pass=$((pass + 1))
+			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then
+				v=ok; pass=$((pass + 1)); proven="$proven $t"
+			elif [ "$sb" = SKIP ] && [ "$sp" = SKIP ]; then
+				v="ok (skipped on both: the model lacks what the test needs)"; pass=$((pass + 1))
 			else v="WRONG (must FAIL on base, PASS on patched)"; failn=$((failn + 1)); fi
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
 		elif [ "$sb" = "$sp" ]; then
@@ -35,5 +39,14 @@ while read -r model _; do
 		fi
 	done <"$P/$model/results"
 done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/cpu-models")
+# A new test that skips everywhere proves nothing: it must go from FAIL to
+# PASS on at least one model.
+if [ "$OLD" = base ]; then
+	for t in $new_tests; do
+		echo " $proven " | grep -q " $t " && continue
+		echo "compare: $t never went from FAIL on $OLD to PASS on $NEW on any model"
+		failn=$((failn + 1))
+	done
+fi
 echo "compare: $pass passed, $failn failed"
 [ "$failn" = 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The harness's own tests: prove that the pipeline fails, naming the cause,
-# on a patch that does not apply, on a failing selftest, on a hung guest and
-# on a kernel splat,
+# on a patch that does not apply, on a new test that proves nothing, on a
+# failing selftest, on a hung guest and on a kernel splat,
 # and that `git am --empty=drop patches/*.patch` (cover letter included)
 # applies the series to the pristine tree.
 # Ends with "harness: N passed, N failed".
@@ -49,22 +49,48 @@ if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
 	res $? "git am --empty=drop patches/*.patch reproduces branch series"
 fi
 
+# 3. compare.sh: a new test must go from FAIL on base to PASS on patched;
+# SKIP on both is accepted on a model, but not on every model.  Fake
+# results, no VM.
+fake_compare() {	# $1: the base/patched result of the first new test on max
+	local m t b=$tmp/cmp/vmtest
+	rm -rf "$tmp/cmp"
+	for m in $(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/cpu-models" | awk '{print $1}'); do
+		mkdir -p "$b/base/$m" "$b/patched/$m"
+		for t in $(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests"); do
+			if [ "$t" = "$first" ] && [ "$m" = max ]; then
+				echo "$t ${1%/*}" >>"$b/base/$m/results"; echo "$t ${1#*/}" >>"$b/patched/$m/results"
+			elif [ "$t" = "$first" ]; then
+				echo "$t SKIP" | tee -a "$b/base/$m/results" >>"$b/patched/$m/results"
+			else
+				echo "$t FAIL" >>"$b/base/$m/results"; echo "$t PASS" >>"$b/patched/$m/results"
+			fi
+		done
+	done
+	BUILD=$tmp/cmp "$TOP/scripts/compare.sh" >"$tmp/cmp.out" 2>&1
+}
+first=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests" | head -n1)
+! fake_compare SKIP/SKIP && grep -q "^compare: $first never went from FAIL" "$tmp/cmp.out" &&
+	! fake_compare PASS/PASS && grep -q "^$first .*WRONG" "$tmp/cmp.out" &&
+	fake_compare FAIL/PASS && grep -q '^compare: [0-9]* passed, 0 failed' "$tmp/cmp.out"
+res $? "compare.sh fails a new test that skips everywhere or passes on base"
+
 img=$BUILD/patched/bzImage
 if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
-	# 3. A failing selftest is reported as "not ok" and FAIL.
+	# 4. A failing selftest is reported as "not ok" and FAIL.
 	printf 'harness_false 10 /bin/false\nharness_true 10 /bin/true\n' >"$tmp/fail.list"
 	"$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/fail.list" "$tmp/vm-fail" 120 >/dev/null 2>&1 && rc=0 || rc=$?
 	[ "$rc" = 0 ] && grep -q '^not ok 1 harness_false' "$tmp/vm-fail/tap.log" &&
 		grep -q '^ok 2 harness_true' "$tmp/vm-fail/tap.log"
 	res $? "a failing test in the guest is reported as not ok"
 
-	# 4. A hung guest is killed at the VM timeout and reported as a hang.
+	# 5. A hung guest is killed at the VM timeout and reported as a hang.
 	printf 'harness_hang 1000 /bin/sleep 1000\n' >"$tmp/hang.list"
 	out=$("$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/hang.list" "$tmp/vm-hang" 20 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 2 ] && echo "$out" | grep -q "VM HANG"
 	res $? "a hung guest is killed after its timeout and reported"
 
-	# 5. A kernel splat (here a fake WARNING line written to the kernel log)
+	# 6. A kernel splat (here a fake WARNING line written to the kernel log)
 	# is reported, so vmtest and fuzz fail on it although the test passed.
 	mkdir -p "$tmp/splat"
 	echo 'echo "WARNING: harness splat" >/dev/kmsg' >"$tmp/splat/harness-splat.sh"

@@ -37,18 +37,18 @@
  *   component not in bv': init (FCW 0x37f, FSW/FTW/ST/XMM/extended 0),
  *   whatever XSTATE_BV says;
  *   MXCSR = what KVM_GET_XSAVE reported before the run: the input's when
- *   bv' has SSE or AVX, else 0x1f80.  Known kernel inconsistency (on v7.3
- *   and with the series): copy_uabi_to_xstate() copies MXCSR with FP (bytes
- *   0-159) or alone for SSE/AVX and keeps the buffer's stale MXCSR
- *   otherwise, and standard-form XRSTOR loads MXCSR whenever RFBM has SSE
- *   or AVX, so without SSE/AVX in bv' the guest gets the FP area's or a
- *   stale MXCSR while KVM_GET_XSAVE said 0x1f80; compacted XRSTORS instead
- *   initializes it when XSTATE_BV.SSE is clear, losing the MXCSR of an
- *   AVX-without-SSE image.  This is the MXCSR inconsistency analysed, and
- *   fixed in a series that was not merged, in
+ *   bv' has SSE or AVX, else 0x1f80.  Unpatched v7.3 breaks this (found by
+ *   this fuzzer, fixed by the series' "x86/fpu: Load the MXCSR that a UABI
+ *   buffer without SSE and AVX describes"): copy_uabi_to_xstate() copied
+ *   MXCSR with FP (bytes 0-159) and kept a stale MXCSR without FP/SSE/AVX,
+ *   and standard-form XRSTOR loads MXCSR whenever RFBM has SSE or AVX, so
+ *   the guest got the FP area's or a stale MXCSR while KVM_GET_XSAVE said
+ *   0x1f80; compacted XRSTORS instead initializes it when XSTATE_BV.SSE is
+ *   clear, losing the MXCSR of an AVX-without-SSE image.  Chang S. Bae
+ *   analysed the same inconsistency in
  *   https://lore.kernel.org/all/20221005215357.1808-2-chang.seok.bae@intel.com/
- *   These are findings; --mxcsr-known counts them in a note instead (an
- *   unexplained MXCSR stays a finding);
+ *   These are findings; on a kernel without the fix, --mxcsr-known counts
+ *   them in a note instead (an unexplained MXCSR stays a finding);
  *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
  *   KVM_SET_XSAVE with the PKRU bit (0 on a fresh vCPU), as a real-mode
  *   guest has neither XCR0.PKRU nor CR4.PKE;
