@@ -7,7 +7,7 @@
  * Usage:  xsave_fuzz [--seed N] [--seconds S] [--iters N] [--vm-iters N]
  *                    [--quirk-off-only] [--corpus-out FILE] [--corpus-in FILE]
  *                    [--strict-init] [--max-print N] [--verbose]
- *                    [--run-every N] [--mxcsr-known]
+ *                    [--run-every N] [--mxcsr-known] [--mxcsr-fix]
  *
  * Raw KVM ioctls, libc only.  Until a vCPU runs, KVM_SET_CPUID2 can be
  * repeated on it and its guest FPU state only changes through KVM_SET_XSAVE:
@@ -36,19 +36,24 @@
  *   YMM_Hi128, BND*, ...;
  *   component not in bv': init (FCW 0x37f, FSW/FTW/ST/XMM/extended 0),
  *   whatever XSTATE_BV says;
- *   MXCSR = what KVM_GET_XSAVE reported before the run: the input's when
- *   bv' has SSE or AVX, else 0x1f80.  Unpatched v7.3 breaks this (found by
- *   this fuzzer, fixed by the series' "x86/fpu: Load the MXCSR that a UABI
- *   buffer without SSE and AVX describes"): copy_uabi_to_xstate() copied
- *   MXCSR with FP (bytes 0-159) and kept a stale MXCSR without FP/SSE/AVX,
- *   and standard-form XRSTOR loads MXCSR whenever RFBM has SSE or AVX, so
- *   the guest got the FP area's or a stale MXCSR while KVM_GET_XSAVE said
- *   0x1f80; compacted XRSTORS instead initializes it when XSTATE_BV.SSE is
- *   clear, losing the MXCSR of an AVX-without-SSE image.  Chang S. Bae
- *   analysed the same inconsistency in
+ *   MXCSR = what KVM_GET_XSAVE reported before the run.  Unpatched v7.3
+ *   breaks this (found by this fuzzer): it reports the input's MXCSR when
+ *   bv' has SSE or AVX, else 0x1f80, but copy_uabi_to_xstate() copies
+ *   MXCSR with FP (bytes 0-159) and keeps the previous MXCSR without
+ *   FP/SSE/AVX, and standard-form XRSTOR loads MXCSR whenever RFBM has SSE
+ *   or AVX, so the guest got the FP area's or a stale MXCSR while
+ *   KVM_GET_XSAVE said 0x1f80; compacted XRSTORS instead initializes it
+ *   when XSTATE_BV.SSE is clear, losing the MXCSR of an AVX-without-SSE
+ *   image.  On such a kernel these are findings, or, with --mxcsr-known,
+ *   counted in a note (an unexplained MXCSR stays a finding).  The series
+ *   fixes it ("x86/fpu: Report MXCSR in a UABI buffer whenever XRSTOR would
+ *   load it", "x86/fpu: Keep the MXCSR of a UABI buffer with AVX but not
+ *   SSE"); --mxcsr-fix models that: KVM_GET_XSAVE then reports, with SSE set
+ *   and the XMM registers zero, the kernel's MXCSR when it is not 0x1f80 and
+ *   the reported part of bv' has neither SSE nor AVX (standard format), or
+ *   the input's MXCSR when it is not 0x1f80 and bv' has AVX but not SSE
+ *   (compacted format) (mxcsr_forced()).  Chang S. Bae analysed the inconsistency in
  *   https://lore.kernel.org/all/20221005215357.1808-2-chang.seok.bae@intel.com/
- *   These are findings; on a kernel without the fix, --mxcsr-known counts
- *   them in a note instead (an unexplained MXCSR stays a finding);
  *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
  *   KVM_SET_XSAVE with the PKRU bit (0 on a fresh vCPU), as a real-mode
  *   guest has neither XCR0.PKRU nor CR4.PKE;
@@ -166,6 +171,7 @@ static int chance(u32 num, u32 den) { return rn(den) < num; }
 static struct {
 	int kvm;
 	int xsave;		/* kernel uses XSAVE (CPUID.1:ECX XSAVE && OSXSAVE) */
+	int compacted;		/* kernel buffers compacted (XSAVEC or XSAVES) */
 	u64 xcr0;
 	u64 s_cpuid, s, L, K, unc;
 	int s_known;
@@ -181,7 +187,7 @@ static struct {
 static struct {
 	u64 seed, iters, vm_iters, max_print;
 	double seconds;
-	int quirk_off_only, strict_init, verbose, mxcsr_known;
+	int quirk_off_only, strict_init, verbose, mxcsr_known, mxcsr_fix;
 	u64 run_every;
 	const char *corpus_out, *corpus_in;
 } O;
@@ -420,6 +426,11 @@ static void host_probe(void)
 	if (H.xsave) {
 		__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
 		H.xcr0 = a | (u64)d << 32;
+		if (maxleaf >= 0xd) {
+			/* CPUID.(0xD,1):EAX bit 1 XSAVEC, bit 3 XSAVES */
+			__cpuid_count(0xd, 1, a, b, c, d);
+			H.compacted = (a >> 1 & 1) || (a >> 3 & 1);
+		}
 		if (maxleaf >= 0xd)
 			for (i = 2; i < 64; i++) {
 				__cpuid_count(0xd, i, a, b, c, d);
@@ -537,10 +548,41 @@ static void check_header_only(const u8 *act, u64 gs, const char *ctx)
 }
 
 /* Expected KVM_GET_XSAVE output from the last loaded image. */
-static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care, int strict)
+/*
+ * With --mxcsr-fix (the series' MXCSR patches), KVM_GET_XSAVE reports an
+ * MXCSR that XRSTOR loads although the loaded bv' has no SSE: with SSE set
+ * in XSTATE_BV and the XMM registers in init state.  Standard format: the
+ * reported bits of bv' (those in (G&S)|FP|SSE) have neither SSE nor AVX and
+ * the kernel's MXCSR (the input's if bv' has FP, SSE or AVX, else the
+ * previous one) is not 0x1f80.  Compacted format: bv' has AVX but not SSE
+ * and the input's MXCSR is not 0x1f80.  1 and *m when SSE is reported that
+ * way, 0 when not, -1 when the kernel's MXCSR is not known to the model.
+ */
+static int mxcsr_forced(const struct vcpu *v, u32 *m)
+{
+	u64 b = v->shadow_bv;
+
+	if (!O.mxcsr_fix || !H.xsave)
+		return 0;
+	if (H.compacted) {
+		if ((b & 6) != 4 || get32(v->shadow + OFF_MXCSR) == 0x1f80)
+			return 0;
+		*m = get32(v->shadow + OFF_MXCSR);
+		return 1;
+	}
+	if (b & (gs_of(v) | FPSSE) & 6)	/* reported with SSE or AVX */
+		return 0;
+	if (!v->kmxcsr_known)
+		return -1;
+	*m = v->kmxcsr;
+	return *m != 0x1f80;
+}
+
+static void predict(const struct vcpu *v, const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care, int strict)
 {
 	u64 ob = shbv & (gs | FPSSE);
-	int i;
+	u32 fm = 0;
+	int i, forced = v ? mxcsr_forced(v, &fm) : 0;
 
 	memset(exp, 0, XSZ);
 	memset(care, 1, XSZ);
@@ -579,6 +621,19 @@ static void predict(const u8 *sh, u64 shbv, u64 gs, u8 *exp, u8 *care, int stric
 	else
 		memset(care + OFF_SWRES, 0, 48);
 	put64(exp + OFF_BV, ob);
+	if (forced) {
+		/* MXCSR_MASK: the input's or the previous one, not modelled */
+		memset(care + OFF_MXCSR, 0, 8);
+		memset(exp + OFF_XMM, 0, 256);
+		memset(care + OFF_XMM, forced > 0, 256);
+		if (forced > 0) {
+			put32(exp + OFF_MXCSR, fm);
+			memset(care + OFF_MXCSR, 1, 4);
+			put64(exp + OFF_BV, ob | 2);
+		} else {
+			care[OFF_BV] = 0;	/* SSE reported or not */
+		}
+	}
 	for (i = 2; i < 64; i++) {
 		u32 off = H.off[i], n;
 
@@ -629,7 +684,7 @@ static int compare_pred(const struct vcpu *v, const u8 *act, const char *ctx,
 	static u8 exp[XSZ], care[XSZ];
 	int i;
 
-	predict(v->shadow, v->shadow_bv, gs_of(v), exp, care, O.strict_init);
+	predict(v, v->shadow, v->shadow_bv, gs_of(v), exp, care, O.strict_init);
 	for (i = 0; i < XSZ; i++)
 		if (care[i] && exp[i] != act[i])
 			break;
@@ -676,7 +731,7 @@ static int check_after_run(const struct vcpu *v, const u8 *act, const char *ctx)
 	u16 ew, aw;
 	int i, r;
 
-	predict(v->shadow, v->shadow_bv, gs, exp, care, 1);
+	predict(v, v->shadow, v->shadow_bv, gs, exp, care, 1);
 	/* FCW/FSW: compared below without their reserved/derived bits */
 	memset(care, 0, 4);
 	/* x87 control fields XSAVE may rewrite; the 6 reserved bytes of each ST */
@@ -703,7 +758,8 @@ static int check_after_run(const struct vcpu *v, const u8 *act, const char *ctx)
 		 */
 		memset(care + OFF_MXCSR, 0, 4);
 		m = (v->shadow_bv & 6) ? get32(v->shadow + OFF_MXCSR) : 0x1f80;
-		if (am != m) {
+		r = mxcsr_forced(v, &m);
+		if (r >= 0 && am != m) {
 			const char *kind = mxcsr_kind(v, am);
 
 			n_mxcsr++;
@@ -782,6 +838,11 @@ static void resync(struct vcpu *v, const char *ctx, int must_equal_cur)
 		compare_pred(v, act, ctx, NULL, NULL);
 	} else if (must_equal_cur && memcmp(act, v->cur, XSZ)) {
 		finding(NULL, NULL, 0, "%s: KVM_GET_XSAVE changed although nothing was loaded", ctx);
+	}
+	/* The kernel's MXCSR, when KVM_GET_XSAVE shows it (see after a run) */
+	if (!H.xsave || (get64(act + OFF_BV) & 6) || (O.mxcsr_fix && !H.compacted)) {
+		v->kmxcsr = get32(act + OFF_MXCSR);
+		v->kmxcsr_known = 1;
 	}
 	memcpy(v->cur, act, XSZ);
 }
@@ -1377,9 +1438,12 @@ static void guest_run(struct vmctx *c, struct vcpu *v)
 	check_header_only(act, gs_of(v), "after a guest run");
 	if (!v->run_bad && check_after_run(v, act, "after a guest run"))
 		v->run_bad = 1;
-	/* XSAVE wrote the actual MXCSR; KVM_GET_XSAVE shows it with SSE|AVX */
+	/*
+	 * XSAVE wrote the actual MXCSR; KVM_GET_XSAVE shows it with SSE|AVX,
+	 * and with --mxcsr-fix on a standard-format kernel always.
+	 */
 	v->kmxcsr = get32(act + OFF_MXCSR);
-	v->kmxcsr_known = !H.xsave || (get64(act + OFF_BV) & 6);
+	v->kmxcsr_known = !H.xsave || (get64(act + OFF_BV) & 6) || (O.mxcsr_fix && !H.compacted);
 	memcpy(v->cur, act, XSZ);
 }
 
@@ -1607,7 +1671,9 @@ static void usage(void)
 		"                  [--quirk-off-only] [--corpus-out FILE] [--corpus-in FILE]\n"
 		"                  [--strict-init] [--max-print N] [--verbose]\n"
 		"                  [--run-every N]   (guest runs: ~1 per N successful inputs, 0 = none)\n"
-		"                  [--mxcsr-known]   (count the known post-run MXCSR inconsistency, no finding)\n");
+		"                  [--mxcsr-known]   (count the known post-run MXCSR inconsistency, no finding)\n"
+		"                  [--mxcsr-fix]     (model the series' MXCSR fixes: KVM_GET_XSAVE reports the\n"
+		"                                     MXCSR XRSTOR loads, with SSE set if bv' has none)\n");
 	exit(2);
 }
 
@@ -1649,6 +1715,8 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--quirk-off-only")) {
 			O.quirk_off_only = 1;
+		} else if (!strcmp(a, "--mxcsr-fix")) {
+			O.mxcsr_fix = 1;
 		} else if (!strcmp(a, "--mxcsr-known")) {
 			O.mxcsr_known = 1;
 		} else if (!strcmp(a, "--strict-init")) {
