@@ -46,12 +46,12 @@
  *   when XSTATE_BV.SSE is clear, losing the MXCSR of an AVX-without-SSE
  *   image.  On such a kernel these are findings, or, with --mxcsr-known,
  *   counted in a note (an unexplained MXCSR stays a finding).  The series
- *   fixes it ("x86/fpu: Report MXCSR in a UABI buffer whenever XRSTOR would
- *   load it", "x86/fpu: Keep the MXCSR of a UABI buffer with AVX but not
- *   SSE"); --mxcsr-fix models that: KVM_GET_XSAVE then reports, with SSE set
+ *   fixes it ("x86/fpu: Report the MXCSR that XRSTOR loads in a UABI
+ *   buffer", "x86/fpu: Keep the MXCSR of a UABI buffer with FP or AVX but
+ *   not SSE"); --mxcsr-fix models that: KVM_GET_XSAVE then reports, with SSE set
  *   and the XMM registers zero, the kernel's MXCSR when it is not 0x1f80 and
- *   the reported part of bv' has neither SSE nor AVX (standard format), or
- *   the input's MXCSR when it is not 0x1f80 and bv' has AVX but not SSE
+ *   the reported part of bv' has no SSE (standard format), or the input's
+ *   MXCSR when it is not 0x1f80 and bv' has FP or AVX but not SSE
  *   (compacted format) (mxcsr_forced()).  Chang S. Bae analysed the inconsistency in
  *   https://lore.kernel.org/all/20221005215357.1808-2-chang.seok.bae@intel.com/
  *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
@@ -550,12 +550,12 @@ static void check_header_only(const u8 *act, u64 gs, const char *ctx)
 /* Expected KVM_GET_XSAVE output from the last loaded image. */
 /*
  * With --mxcsr-fix (the series' MXCSR patches), KVM_GET_XSAVE reports an
- * MXCSR that XRSTOR loads although the loaded bv' has no SSE: with SSE set
- * in XSTATE_BV and the XMM registers in init state.  Standard format: the
- * reported bits of bv' (those in (G&S)|FP|SSE) have neither SSE nor AVX and
- * the kernel's MXCSR (the input's if bv' has FP, SSE or AVX, else the
- * previous one) is not 0x1f80.  Compacted format: bv' has AVX but not SSE
- * and the input's MXCSR is not 0x1f80.  1 and *m when SSE is reported that
+ * MXCSR that is not 0x1f80 with SSE set in XSTATE_BV, the XMM registers in
+ * init state if bv' had no SSE.  Standard format: the reported bits of bv'
+ * (those in (G&S)|FP|SSE) have no SSE and the kernel's MXCSR (the input's
+ * if bv' has FP, SSE or AVX, else the previous one) is not 0x1f80.
+ * Compacted format: bv' has FP or AVX but not SSE and the input's MXCSR is
+ * not 0x1f80.  1 and *m when SSE is reported that
  * way, 0 when not, -1 when the kernel's MXCSR is not known to the model.
  */
 static int mxcsr_forced(const struct vcpu *v, u32 *m)
@@ -565,12 +565,12 @@ static int mxcsr_forced(const struct vcpu *v, u32 *m)
 	if (!O.mxcsr_fix || !H.xsave)
 		return 0;
 	if (H.compacted) {
-		if ((b & 6) != 4 || get32(v->shadow + OFF_MXCSR) == 0x1f80)
+		if (!(b & 5) || (b & 2) || get32(v->shadow + OFF_MXCSR) == 0x1f80)
 			return 0;
 		*m = get32(v->shadow + OFF_MXCSR);
 		return 1;
 	}
-	if (b & (gs_of(v) | FPSSE) & 6)	/* reported with SSE or AVX */
+	if (b & (gs_of(v) | FPSSE) & 2)	/* reported with SSE */
 		return 0;
 	if (!v->kmxcsr_known)
 		return -1;
