@@ -3,15 +3,16 @@
 # and per CPU model.  Existing tests must give identical results on both
 # kernels; the series' new tests (selftests/new-tests) must FAIL on base and
 # PASS on patched, or SKIP on both where the model lacks what the test needs
-# (and then FAIL -> PASS on at least one other model).  Prints the table of new tests and one line per
-# difference, then "compare: N passed, N failed" (one check per test and model).
+# (and then FAIL -> PASS on at least one other model).  Prints the table of
+# new tests and one line per difference, then "compare: N passed, N failed"
+# (one check per test and model).
 # OLD=patched NEW=patched-debug compares two builds of the patched kernel
 # instead: every test, the new ones included, must give the same result.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 OLD=${OLD:-base} NEW=${NEW:-patched}
 B=$BUILD/vmtest/$OLD P=$BUILD/vmtest/$NEW
-new_tests=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests")
+new_tests=$(strip_comments "$TOP/selftests/new-tests")
 known=$TOP/selftests/known-tcg-failures
 pass=0 failn=0 proven=
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
@@ -38,7 +39,7 @@ while read -r model _; do
 			failn=$((failn + 1))
 		fi
 	done <"$P/$model/results"
-done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/cpu-models")
+done < <(strip_comments "$TOP/selftests/cpu-models")
 # A new test that skips everywhere proves nothing: it must go from FAIL to
 # PASS on at least one model.
 if [ "$OLD" = base ]; then

@@ -112,7 +112,7 @@ while read -r kind a b c d e; do
 			"${setx:-?}" "$g" "$want" "$v" "${trim:+trace: $trim}" >>"$table"
 		;;
 	esac
-done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$matrix")
+done < <(strip_comments "$matrix")
 
 echo
 echo "Source hosts (repro = v7.3 + over-saving reproducer, see selftests/repro, NOT the series;"

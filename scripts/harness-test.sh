@@ -55,9 +55,9 @@ fi
 fake_compare() {	# $1: the base/patched result of the first new test on max
 	local m t b=$tmp/cmp/vmtest
 	rm -rf "$tmp/cmp"
-	for m in $(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/cpu-models" | awk '{print $1}'); do
+	for m in $(strip_comments "$TOP/selftests/cpu-models" | awk '{print $1}'); do
 		mkdir -p "$b/base/$m" "$b/patched/$m"
-		for t in $(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests"); do
+		for t in $(strip_comments "$TOP/selftests/new-tests"); do
 			if [ "$t" = "$first" ] && [ "$m" = max ]; then
 				echo "$t ${1%/*}" >>"$b/base/$m/results"; echo "$t ${1#*/}" >>"$b/patched/$m/results"
 			elif [ "$t" = "$first" ]; then
@@ -69,7 +69,7 @@ fake_compare() {	# $1: the base/patched result of the first new test on max
 	done
 	BUILD=$tmp/cmp "$TOP/scripts/compare.sh" >"$tmp/cmp.out" 2>&1
 }
-first=$(sed 's/#.*//; /^[[:space:]]*$/d' "$TOP/selftests/new-tests" | head -n1)
+first=$(strip_comments "$TOP/selftests/new-tests" | head -n1)
 ! fake_compare SKIP/SKIP && grep -q "^compare: $first never went from FAIL" "$tmp/cmp.out" &&
 	! fake_compare PASS/PASS && grep -q "^$first .*WRONG" "$tmp/cmp.out" &&
 	fake_compare FAIL/PASS && grep -q '^compare: [0-9]* passed, 0 failed' "$tmp/cmp.out"

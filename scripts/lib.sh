@@ -134,6 +134,10 @@ tap_block() {
 	sed -n "/^# $2-BEGIN\$/,/^# $2-END\$/p" "$1" | sed '1d;$d;s/^# //'
 }
 
+# strip_comments FILE: the lines of a list file (selftests/*) without
+# comments and blank lines.
+strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
+
 # tap_splat LOG: true if the guest's init reported a kernel splat (WARNING,
 # BUG, KASAN, UBSAN, lockdep, ...) in its dmesg (selftests/guest/init).
 tap_splat() {

@@ -37,7 +37,7 @@ tend build
 
 # 2. Kernels: base and patched must exist; repro is (re)built when missing
 # or older than config/kvm.config or the reproducer patch.
-kernels=$(sed 's/#.*//' "$matrix" | awk '$1 == "source" {print $3} $1 == "dest" {print $3}' | sort -u)
+kernels=$(strip_comments "$matrix" | awk '$1 == "source" {print $3} $1 == "dest" {print $3}' | sort -u)
 for k in $kernels; do
 	img=$BUILD/$k/bzImage
 	if [ "$k" != repro ]; then
@@ -143,7 +143,7 @@ while read -r kind a b c d e; do
 		;;
 	*) die "bad line in $matrix: $kind $a $b $c $d $e" ;;
 	esac
-done < <(sed 's/#.*//; /^[[:space:]]*$/d' "$matrix")
+done < <(strip_comments "$matrix")
 rm -f "$out/list" "$out/qemu-state.b64"
 
 echo

@@ -19,7 +19,6 @@ mkdir -p "$outroot"
 slow=$(flavor_slowdown "$FLAVOR")
 TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 
-strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
 new_tests=$(strip_comments "$TOP/selftests/new-tests")
 rc_all=0
 while read -r model cpu xf list; do

@@ -806,6 +806,16 @@ static int check_after_run(const struct vcpu *v, const u8 *act, const char *ctx)
 	return 1;
 }
 
+/*
+ * Does this KVM_GET_XSAVE show the MXCSR in KVM's fpstate?  Yes without
+ * XSAVE, with SSE or AVX reported, and with --mxcsr-fix on a standard-format
+ * kernel (it then reports 0x1f80 only when that is the kernel's MXCSR).
+ */
+static int shows_kmxcsr(const u8 *act)
+{
+	return !H.xsave || (get64(act + OFF_BV) & 6) || (O.mxcsr_fix && !H.compacted);
+}
+
 /* Refresh v->cur after something that must not change the FPU state. */
 static void resync(struct vcpu *v, const char *ctx, int must_equal_cur)
 {
@@ -839,8 +849,7 @@ static void resync(struct vcpu *v, const char *ctx, int must_equal_cur)
 	} else if (must_equal_cur && memcmp(act, v->cur, XSZ)) {
 		finding(NULL, NULL, 0, "%s: KVM_GET_XSAVE changed although nothing was loaded", ctx);
 	}
-	/* The kernel's MXCSR, when KVM_GET_XSAVE shows it (see after a run) */
-	if (!H.xsave || (get64(act + OFF_BV) & 6) || (O.mxcsr_fix && !H.compacted)) {
+	if (shows_kmxcsr(act)) {
 		v->kmxcsr = get32(act + OFF_MXCSR);
 		v->kmxcsr_known = 1;
 	}
@@ -1438,12 +1447,9 @@ static void guest_run(struct vmctx *c, struct vcpu *v)
 	check_header_only(act, gs_of(v), "after a guest run");
 	if (!v->run_bad && check_after_run(v, act, "after a guest run"))
 		v->run_bad = 1;
-	/*
-	 * XSAVE wrote the actual MXCSR; KVM_GET_XSAVE shows it with SSE|AVX,
-	 * and with --mxcsr-fix on a standard-format kernel always.
-	 */
+	/* XSAVE wrote the actual MXCSR, unknown unless KVM_GET_XSAVE shows it */
 	v->kmxcsr = get32(act + OFF_MXCSR);
-	v->kmxcsr_known = !H.xsave || (get64(act + OFF_BV) & 6) || (O.mxcsr_fix && !H.compacted);
+	v->kmxcsr_known = shows_kmxcsr(act);
 	memcpy(v->cur, act, XSZ);
 }
 
