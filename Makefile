@@ -7,7 +7,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
-	compare bisect lint export check demo send fuzz repro-tree harness-test clean
+	compare bisect lint export check demo send fuzz repro-tree harness-test mutate clean
 
 all: check
 
@@ -55,6 +55,9 @@ repro-tree:
 
 harness-test:
 	@$(S)/harness-test.sh
+
+mutate:
+	@$(S)/mutate.sh
 
 check:
 	@$(S)/check.sh

@@ -58,6 +58,17 @@ check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
 count "$BUILD/logs/check-compare.log"
 grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
+# Deliberate bugs in the series' kernel code must each fail a named case of
+# the series' tests (the new tests skip on base, so this is their proof).
+stage mutation "$S/mutate.sh" 2>&1 | tee "$BUILD/logs/check-mutation.log" || true
+if grep -q '^mutation: ' "$BUILD/logs/check-mutation.log"; then
+	mk=$(sed -n 's/^mutation: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-mutation.log")
+	P=$((P + ${mk% *}))
+	F=$((F + ${mk#* } - ${mk% *}))
+	awk 'NR > 1 && $2 != "killed" {print "mutant not killed: " $0}' "$BUILD/mutation/table" >>"$summary"
+else
+	F=$((F + 1)); echo "FAILED: mutation did not run (log: $BUILD/logs/check-mutation.log)" >>"$summary"
+fi
 # The debug kernel over the matrix (regression list): no splat, no hang, and
 # the same result as the non-debug patched kernel for every test and model.
 if [ -f "$BUILD/patched-debug/bzImage" ]; then

@@ -3,16 +3,20 @@
 # and per CPU model.  Existing tests must give identical results on both
 # kernels; the series' new tests (selftests/new-tests) must FAIL on base and
 # PASS on patched, or SKIP on both where the model lacks what the test needs
-# (and then FAIL -> PASS on at least one other model).  Prints the table of
-# new tests and one line per difference, then "compare: N passed, N failed"
-# (one check per test and model).
+# (and then FAIL -> PASS on at least one other model); a test marked
+# skip-on-base must SKIP on base and PASS on patched on every model.  The test
+# cases of selftests/required-cases must pass, not skip, on the patched
+# kernel.  Prints the table of new tests and one line per difference, then
+# "compare: N passed, N failed" (one check per test and model, and per
+# required case).
 # OLD=patched NEW=patched-debug compares two builds of the patched kernel
 # instead: every test, the new ones included, must give the same result.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 OLD=${OLD:-base} NEW=${NEW:-patched}
 B=$BUILD/vmtest/$OLD P=$BUILD/vmtest/$NEW
-new_tests=$(strip_comments "$TOP/selftests/new-tests")
+new_tests=$(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}')
+mode_of() { strip_comments "$TOP/selftests/new-tests" | awk -v t="$1" '$1 == t {print $2}'; }
 known=$TOP/selftests/known-tcg-failures
 pass=0 failn=0 proven=
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
@@ -22,7 +26,12 @@ while read -r model _; do
 		failn=$((failn + 1)); continue; }
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
-		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ]; then
+		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ] && [ "$(mode_of "$t")" = skip-on-base ]; then
+			if [ "$sb" = SKIP ] && [ "$sp" = PASS ]; then
+				v="ok (requires the series)"; pass=$((pass + 1)); proven="$proven $t"
+			else v="WRONG (must SKIP on base, PASS on patched)"; failn=$((failn + 1)); fi
+			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
+		elif echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ]; then
 			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then
 				v=ok; pass=$((pass + 1)); proven="$proven $t"
 			elif [ "$sb" = SKIP ] && [ "$sp" = SKIP ]; then
@@ -40,8 +49,20 @@ while read -r model _; do
 		fi
 	done <"$P/$model/results"
 done < <(strip_comments "$TOP/selftests/cpu-models")
+# Required test cases: "ok" without SKIP in the patched kernel's TAP log.
+if [ -f "$TOP/selftests/required-cases" ]; then
+	while read -r model t c; do
+		[ -f "$P/$model/tap.log" ] || continue
+		if grep -qE "^# ok [0-9]+ [a-z_]*\.?$c\$" "$P/$model/tap.log"; then
+			pass=$((pass + 1))
+		else
+			echo "compare: WRONG: case $c of $t did not pass on $model ($NEW): $(grep -E "^# (not )?ok [0-9]+ [a-z_]*\.?$c( |\$)" "$P/$model/tap.log" | head -n1)"
+			failn=$((failn + 1))
+		fi
+	done < <(strip_comments "$TOP/selftests/required-cases")
+fi
 # A new test that skips everywhere proves nothing: it must go from FAIL to
-# PASS on at least one model.
+# PASS (or, for skip-on-base, from SKIP to PASS) on at least one model.
 if [ "$OLD" = base ]; then
 	for t in $new_tests; do
 		echo " $proven " | grep -q " $t " && continue

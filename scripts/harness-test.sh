@@ -49,19 +49,22 @@ if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
 	res $? "git am --empty=drop patches/*.patch reproduces branch series"
 fi
 
-# 3. compare.sh: a new test must go from FAIL on base to PASS on patched;
-# SKIP on both is accepted on a model, but not on every model.  Fake
-# results, no VM.
-fake_compare() {	# $1: the base/patched result of the first new test on max
+# 3. compare.sh: a new fail-on-base test must go from FAIL on base to PASS
+# on patched; SKIP on both is accepted on a model, but not on every model.
+# A skip-on-base test must SKIP on base and PASS on patched.  Fake results,
+# no VM.
+fake_compare() {	# $1: base/patched result of test $2 on max
 	local m t b=$tmp/cmp/vmtest
 	rm -rf "$tmp/cmp"
 	for m in $(strip_comments "$TOP/selftests/cpu-models" | awk '{print $1}'); do
 		mkdir -p "$b/base/$m" "$b/patched/$m"
-		for t in $(strip_comments "$TOP/selftests/new-tests"); do
-			if [ "$t" = "$first" ] && [ "$m" = max ]; then
+		strip_comments "$TOP/selftests/new-tests" | while read -r t mode; do
+			if [ "$t" = "$2" ] && [ "$m" = max ]; then
 				echo "$t ${1%/*}" >>"$b/base/$m/results"; echo "$t ${1#*/}" >>"$b/patched/$m/results"
-			elif [ "$t" = "$first" ]; then
+			elif [ "$t" = "$2" ] && [ "$mode" = fail-on-base ]; then
 				echo "$t SKIP" | tee -a "$b/base/$m/results" >>"$b/patched/$m/results"
+			elif [ "$mode" = skip-on-base ]; then
+				echo "$t SKIP" >>"$b/base/$m/results"; echo "$t PASS" >>"$b/patched/$m/results"
 			else
 				echo "$t FAIL" >>"$b/base/$m/results"; echo "$t PASS" >>"$b/patched/$m/results"
 			fi
@@ -69,11 +72,14 @@ fake_compare() {	# $1: the base/patched result of the first new test on max
 	done
 	BUILD=$tmp/cmp "$TOP/scripts/compare.sh" >"$tmp/cmp.out" 2>&1
 }
-first=$(strip_comments "$TOP/selftests/new-tests" | head -n1)
-! fake_compare SKIP/SKIP && grep -q "^compare: $first never went from FAIL" "$tmp/cmp.out" &&
-	! fake_compare PASS/PASS && grep -q "^$first .*WRONG" "$tmp/cmp.out" &&
-	fake_compare FAIL/PASS && grep -q '^compare: [0-9]* passed, 0 failed' "$tmp/cmp.out"
-res $? "compare.sh fails a new test that skips everywhere or passes on base"
+first=$(strip_comments "$TOP/selftests/new-tests" | awk '$2 == "fail-on-base" {print $1; exit}')
+sob=$(strip_comments "$TOP/selftests/new-tests" | awk '$2 == "skip-on-base" {print $1; exit}')
+! fake_compare SKIP/SKIP "$first" && grep -q "^compare: $first never went from FAIL" "$tmp/cmp.out" &&
+	! fake_compare PASS/PASS "$first" && grep -q "^$first .*WRONG" "$tmp/cmp.out" &&
+	! fake_compare PASS/PASS "$sob" && grep -q "^$sob .*WRONG" "$tmp/cmp.out" &&
+	! fake_compare SKIP/SKIP "$sob" && grep -q "^$sob .*WRONG" "$tmp/cmp.out" &&
+	fake_compare FAIL/PASS "$first" && grep -q '^compare: [0-9]* passed, 0 failed' "$tmp/cmp.out"
+res $? "compare.sh fails a new test that skips everywhere, passes on base, or skips on patched"
 
 img=$BUILD/patched/bzImage
 if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then

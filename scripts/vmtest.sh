@@ -19,7 +19,7 @@ mkdir -p "$outroot"
 slow=$(flavor_slowdown "$FLAVOR")
 TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 
-new_tests=$(strip_comments "$TOP/selftests/new-tests")
+new_tests=$(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}')
 rc_all=0
 while read -r model cpu xf list; do
 	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $model "; then continue; fi

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Stage: prove that the series' tests catch a broken kernel.  Each file in
+# selftests/mutants/ is a deliberate bug in the series' kernel code (a patch
+# against branch "series").  For each: apply it to the tree, rebuild the
+# patched kernel incrementally (one object and the link), boot it on the
+# CPU model MUTANT_MODEL (default max-noavx: no AVX, so every case of the
+# tests runs) and run the tests of selftests/new-tests that the mutant must
+# fail.  A mutant is killed only if a named test case reports "not ok"; a
+# crash, hang or build failure is not a kill.  The tree is restored after
+# every mutant and on exit.  Prints a table and "mutation: K of N mutants
+# killed"; exits non-zero unless every mutant is killed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need make gcc ccache git qemu-system-x86_64
+MUTANTS=${MUTANTS:-$TOP/selftests/mutants}
+MODEL=${MUTANT_MODEL:-max-noavx}
+TESTS=${MUTANT_TESTS:-xsave_trim_test}
+kernel_dirs patched
+obj=$KOBJ out=$BUILD/mutation
+[ -f "$obj/.config" ] || die "no patched kernel build in $obj; run 'make kernel KERNEL=patched'"
+[ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make selftests'"
+[ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
+[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+	die "$TREE has uncommitted changes; commit them first"
+cpu=$(awk -v m="$MODEL" '$1 == m {print $2}' "$TOP/selftests/cpu-models")
+[ -n "$cpu" ] || die "no CPU model $MODEL in selftests/cpu-models"
+ls "$MUTANTS"/*.patch >/dev/null 2>&1 || die "no mutants in $MUTANTS"
+
+restore() { git -C "$TREE" checkout -q -- arch include 2>/dev/null || true; }
+trap restore EXIT
+rm -rf "$out"
+mkdir -p "$out"
+runlist=$out/run.list
+for t in $TESTS; do echo "$t 300 /t/$t"; done >"$runlist"
+mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+
+# Baseline: the unmutated series must pass, or every mutant would look killed.
+[ -f "$BUILD/patched/bzImage" ] || die "no build/patched/bzImage; run 'make kernel KERNEL=patched'"
+"$TOP/scripts/boot.sh" "$BUILD/patched/bzImage" "$cpu" "$runlist" "$out/baseline" 600 >"$out/baseline.log" 2>&1 ||
+	die "baseline run of the series failed, see $out/baseline"
+! grep -qE '^(# )?not ok ' "$out/baseline/tap.log" ||
+	die "the series itself fails on $MODEL: $(grep -E '^(# )?not ok ' "$out/baseline/tap.log" | head -3 | tr '\n' ' ')"
+
+printf '%-20s %-8s %-50s %s\n' mutant result "killed by" "time" | tee "$out/table"
+n=0 k=0
+for m in "$MUTANTS"/*.patch; do
+	name=$(basename "$m" .patch)
+	n=$((n + 1))
+	t0=$(date +%s)
+	d=$out/$name
+	mkdir -p "$d"
+	killers= res=
+	if ! git -C "$TREE" apply "$m" 2>"$d/apply.log"; then
+		res="NO-APPLY"
+	elif ! "${mk[@]}" bzImage >"$d/build.log" 2>&1; then
+		res="NO-BUILD"
+	else
+		cp "$obj/arch/x86/boot/bzImage" "$d/bzImage"
+		vrc=0
+		"$TOP/scripts/boot.sh" "$d/bzImage" "$cpu" "$runlist" "$d" 600 >"$d/boot.log" 2>&1 || vrc=$?
+		rm -f "$d/bzImage"
+		# Named test cases of the kselftest harness, nested in the TAP log.
+		killers=$(sed -n 's/^# not ok [0-9]* \([A-Za-z0-9_.]*\).*/\1/p' "$d/tap.log" 2>/dev/null |
+			sort -u | tr '\n' ' ')
+		if [ -n "$killers" ]; then
+			res=killed
+			k=$((k + 1))
+		elif [ "$vrc" != 0 ]; then
+			res="VM-ERROR($vrc)"
+		else
+			res=SURVIVED
+		fi
+	fi
+	restore
+	printf '%-20s %-8s %-50s %ss\n' "$name" "$res" "${killers:--}" "$(($(date +%s) - t0))" | tee -a "$out/table"
+	[ "$res" = killed ] || echo "    $(sed -n '1s/^# //p' "$m") (logs: $d)"
+done
+# Leave the object directory matching the restored tree.
+"${mk[@]}" bzImage >"$out/rebuild.log" 2>&1 || die "rebuilding the patched kernel failed, see $out/rebuild.log"
+echo "mutation: $k of $n mutants killed (model $MODEL, tests: $TESTS)"
+[ "$k" = "$n" ]
