@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Stage: build the KVM selftests of the patched tree (branch "series") as
-# static binaries into build/selftests, so the test VM needs no libc.
+# Stage: build the KVM selftests and the x86 selftests (tools/testing/
+# selftests/x86, 32- and 64-bit) of the patched tree (branch "series") as
+# static binaries into build/selftests and build/selftests-x86, so the test
+# VM needs no libc.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc strip

@@ -28,7 +28,7 @@ if [ "$MINIMAL" = 1 ]; then
 	log "initramfs (minimal): $out, $(du -k "$out" | cut -f1) KiB"
 	exit 0
 fi
-for f in "$src"/* "$src"/x86/*; do
+for f in "$src"/* "$src"/x86/* "$BUILD"/selftests-x86/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	strip -o "$root/t/${f##*/}" "$f"
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stage: run the KVM selftests in VMs, one per host CPU model of
+# Stage: run the KVM selftests (and the x86 FPU selftests of
+# selftests/x86-fpu-tests) in VMs, one per host CPU model of
 # selftests/cpu-models, on KERNEL=base|patched (build/$KERNEL/bzImage).
 # Results: build/vmtest/$KERNEL/<model>/{tap.log,console.log,results}.
 # MODELS="a b" restricts the matrix; LIST=regression forces the short list.
@@ -20,6 +21,7 @@ slow=$(flavor_slowdown "$FLAVOR")
 TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 
 new_tests=$(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}')
+x86_tests=$(strip_comments "$TOP/selftests/x86-fpu-tests")
 rc_all=0
 while read -r model cpu xf list; do
 	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $model "; then continue; fi
@@ -34,7 +36,7 @@ while read -r model cpu xf list; do
 	else
 		names=$(strip_comments "$TOP/selftests/regression-tests")
 	fi
-	for t in $names $new_tests; do
+	for t in $names $x86_tests $new_tests; do
 		[ -x "$BUILD/initramfs/t/$t" ] || { echo "$t 1 false # missing" >>"$runlist"; continue; }
 		grep -q "^$t " "$runlist" || echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
 	done
