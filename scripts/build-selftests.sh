@@ -21,3 +21,16 @@ make -C "$TREE/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$out" ARCH=x86_64 
 n=$(find "$out/x86" -maxdepth 1 -type f -perm -u+x | wc -l)
 [ "$n" -gt 0 ] || die "no x86 selftest binaries in $out/x86"
 log "built $n x86 KVM selftests into $out/x86"
+
+# The x86 selftests (32- and 64-bit) for selftests/x86-fpu-tests and the
+# series' own x86 selftest.
+x86=$BUILD/selftests-x86
+mkdir -p "$x86"
+log "building x86 selftests (log: $log)"
+make -C "$TREE/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$x86" \
+	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static >>"$log" 2>&1 ||
+	{ grep -E "error|Error" "$log" | head -20; die "x86 selftests build failed, see $log"; }
+for t in $(strip_comments "$TOP/selftests/x86-fpu-tests") xstate_mxcsr_64; do
+	[ -x "$x86/$t" ] || die "x86 selftest $t was not built (32-bit ones need gcc-multilib; see $log)"
+done
+log "built $(find "$x86" -maxdepth 1 -type f -perm -u+x | wc -l) x86 selftests into $x86"

@@ -53,6 +53,15 @@ F=$((F + lf))
 [ "$lf" = 0 ] || grep '^lint: .* FAILED' "$BUILD/logs/check-lint.log" >>"$summary"
 grep -q '^lint: ' "$BUILD/logs/check-lint.log" || { F=$((F + 1)); echo "FAILED: lint did not run" >>"$summary"; }
 
+# The postings as they would be sent, signed by a test identity (the
+# repository keeps a placeholder, which postings.sh refuses; harness-test
+# checks that): each applies alone onto the base and passes checkpatch, and
+# b4 writes the mails of each (dry run).
+sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
+stage postings "${sender[@]}" "$S/postings.sh" 2>&1 | tee "$BUILD/logs/check-postings.log" || true
+count "$BUILD/logs/check-postings.log"
+check send "${sender[@]}" "$S/send.sh"
+
 check vmtest-base env KERNEL=base "$S/vmtest.sh"
 check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true

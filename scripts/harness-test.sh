@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The harness's own tests: prove that the pipeline fails, naming the cause,
 # on a patch that does not apply, on a new test that proves nothing, on a
-# failing selftest, on a hung guest and on a kernel splat,
-# and that `git am --empty=drop patches/*.patch` (cover letter included)
-# applies the series to the pristine tree.
+# placeholder or missing sender identity, on a failing selftest, on a hung
+# guest and on a kernel splat, and that `git am patches/*.patch` applies the
+# series to the pristine tree.
 # Ends with "harness: N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -41,12 +41,12 @@ out=$(TREE="$tmp/clone" BUILD="$tmp/build" SERIES="$tmp/p/series" BRANCH=harness
 [ "$rc" != 0 ] && echo "$out" | grep -q "patch does not apply: 9999-broken.patch"
 res $? "a broken patch stops apply.sh naming it"
 
-# 2. git am --empty=drop patches/*.patch on the pristine tree.
+# 2. git am patches/*.patch on the pristine tree.
 if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
 	git clone -q --shared "$TREE" "$tmp/am" && git -C "$tmp/am" checkout -q v7.3-debian &&
 		git -C "$tmp/am" -c user.name=h -c user.email=h@example.invalid am -q --empty=drop "$TOP"/patches/*.patch &&
 		[ -z "$(git -C "$tmp/am" diff series 2>/dev/null || git -C "$tmp/am" diff origin/series)" ]
-	res $? "git am --empty=drop patches/*.patch reproduces branch series"
+	res $? "git am patches/*.patch reproduces branch series"
 fi
 
 # 3. compare.sh: a new fail-on-base test must go from FAIL on base to PASS
@@ -81,22 +81,35 @@ sob=$(strip_comments "$TOP/selftests/new-tests" | awk '$2 == "skip-on-base" {pri
 	fake_compare FAIL/PASS "$first" && grep -q '^compare: [0-9]* passed, 0 failed' "$tmp/cmp.out"
 res $? "compare.sh fails a new test that skips everywhere, passes on base, or skips on patched"
 
+# 4. No sendable mbox under the repository's placeholder identity or
+# without one; the refusal says how to set it.
+ph=(env GIT_AUTHOR_NAME="Seed 37b4717a maintainers" GIT_AUTHOR_EMAIL=maintainers@users.noreply.r-seed-37b4717a.example)
+none=(env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL HOME="$tmp/nohome" GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 EMAIL=)
+rm -rf "$BUILD/postings"
+rc1=0 rc2=0 rc3=0
+"${ph[@]}" "$TOP/scripts/postings.sh" >"$tmp/ph.out" 2>&1 || rc1=$?
+(cd "$tmp" && "${none[@]}" "$TOP/scripts/postings.sh") >"$tmp/none.out" 2>&1 || rc2=$?
+"${ph[@]}" "$TOP/scripts/send.sh" >"$tmp/send.out" 2>&1 || rc3=$?
+[ "$rc1" = 2 ] && [ "$rc2" = 2 ] && [ "$rc3" != 0 ] && ! ls "$BUILD"/postings/*.mbox >/dev/null 2>&1 &&
+	grep -q 'git config user.email' "$tmp/ph.out" && grep -q 'refusing' "$tmp/none.out"
+res $? "postings.sh and send.sh refuse the placeholder and a missing identity"
+
 img=$BUILD/patched/bzImage
 if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
-	# 4. A failing selftest is reported as "not ok" and FAIL.
+	# 5. A failing selftest is reported as "not ok" and FAIL.
 	printf 'harness_false 10 /bin/false\nharness_true 10 /bin/true\n' >"$tmp/fail.list"
 	"$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/fail.list" "$tmp/vm-fail" 120 >/dev/null 2>&1 && rc=0 || rc=$?
 	[ "$rc" = 0 ] && grep -q '^not ok 1 harness_false' "$tmp/vm-fail/tap.log" &&
 		grep -q '^ok 2 harness_true' "$tmp/vm-fail/tap.log"
 	res $? "a failing test in the guest is reported as not ok"
 
-	# 5. A hung guest is killed at the VM timeout and reported as a hang.
+	# 6. A hung guest is killed at the VM timeout and reported as a hang.
 	printf 'harness_hang 1000 /bin/sleep 1000\n' >"$tmp/hang.list"
 	out=$("$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/hang.list" "$tmp/vm-hang" 20 2>&1) && rc=0 || rc=$?
 	[ "$rc" = 2 ] && echo "$out" | grep -q "VM HANG"
 	res $? "a hung guest is killed after its timeout and reported"
 
-	# 6. A kernel splat (here a fake WARNING line written to the kernel log)
+	# 7. A kernel splat (here a fake WARNING line written to the kernel log)
 	# is reported, so vmtest and fuzz fail on it although the test passed.
 	mkdir -p "$tmp/splat"
 	echo 'echo "WARNING: harness splat" >/dev/kmsg' >"$tmp/splat/harness-splat.sh"

@@ -92,7 +92,7 @@ sys.stdout.write(msg)
 "' "$from..HEAD" >/dev/null 2>&1 || die "rewriting $name for the sender failed"
 	d=$out/$name
 	to=$(cd "$TREE" && git -C "$work" format-patch -q --stdout "$from..HEAD" |
-		perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nol 2>/dev/null |
+		perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nol --nor 2>/dev/null |
 		sed 's/^/--to=/')
 	cc=$(cd "$TREE" && git -C "$work" format-patch -q --stdout "$from..HEAD" |
 		perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nom 2>/dev/null |
