@@ -1,5 +1,6 @@
 # Entry points.  Every stage is one script under scripts/; see README.md.
-#   make check   lint + bisect + vmtest (base and patched, whole matrix) + harness tests
+#   make check   everything: lint, bisect, postings, vmtest on base, patched and debug
+#                kernels, mutation, harness tests, fuzz, demo
 #   make demo    end-to-end migration reproduction (the main job)
 SHELL := /bin/bash
 S := scripts
@@ -7,7 +8,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
-	compare bisect lint export check demo send fuzz repro-tree harness-test mutate clean
+	compare bisect lint export check demo send fuzz repro-tree harness-test mutate postings fuzz-soak bench clean
 
 all: check
 
@@ -65,11 +66,20 @@ check:
 demo:
 	@$(S)/demo.sh
 
+postings:
+	@$(S)/postings.sh
+
 send:
 	@$(S)/send.sh
 
 fuzz:
 	@$(S)/fuzz.sh
+
+fuzz-soak:
+	@$(S)/fuzz-soak.sh
+
+bench:
+	@$(S)/bench.sh
 
 clean:
 	rm -rf build/base build/patched build/repro build/vmtest build/selftests build/initramfs*

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stage: build the kernel after every patch of the series, incrementally, in
 # a dedicated worktree (build/bisect/linux, objects in build/bisect/obj), plus
-# the KVM selftests after every patch that touches tools/.  Fails naming the
+# the KVM selftests after every patch that touches tools/ (and the x86
+# selftests after one that touches tools/testing/selftests/x86).  Fails naming the
 # first patch that breaks the build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,11 +21,13 @@ for c in $commits; do
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	worktree_at "$src" "$c"
 	t0=$(date +%s)
-	if [ ! -f "$obj/.config" ]; then
+	cfgsum=$(sha256sum <"$TOP/config/kvm.config" | cut -c1-16)
+	if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.cfgsum" 2>/dev/null)" != "$cfgsum" ]; then
 		mkdir -p "$obj"
 		(cd "$src" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh -n -O "$obj" \
 			kernel/configs/tiny.config arch/x86/configs/tiny.config "$TOP/config/kvm.config") >>"$log" 2>&1 ||
 			die "bisect: configuration failed, see $log"
+		echo "$cfgsum" >"$obj/.cfgsum"
 	fi
 	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" bzImage >>"$log" 2>&1; then
 		grep -E 'error:' "$log" | head -5 >&2
@@ -40,6 +43,14 @@ for c in $commits; do
 			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
 		fi
 		what="kernel+selftests"
+		if ! git -C "$src" diff --quiet "$c~1" "$c" -- tools/testing/selftests/x86; then
+			if ! make -C "$src/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$obj-selftests-x86" \
+				KHDR_INCLUDES="-isystem $obj-hdr/usr/include" >>"$log" 2>&1; then
+				grep -E 'error:' "$log" | head -5 >&2
+				die "bisect: patch $i/$total breaks the x86 selftests build: $subj (log: $log)"
+			fi
+			what="kernel+selftests+x86 selftests"
+		fi
 	fi
 	printf '    bisect %d/%d ok (%s, %ds): %s\n' "$i" "$total" "$what" "$(($(date +%s) - t0))" "$subj" >&2
 done

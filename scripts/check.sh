@@ -92,7 +92,7 @@ count "$BUILD/logs/check-harness.log"
 grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
 # Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
 # + differential replay (recorded on base, replayed on the debug kernel).
-stage fuzz env FLAVOR=debug SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max noxsave" "$S/fuzz.sh" 2>&1 |
+stage fuzz env FLAVOR=debug SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max max-noavx noxsave" "$S/fuzz.sh" 2>&1 |
 	tee "$BUILD/logs/check-fuzz.log" || true
 count "$BUILD/logs/check-fuzz.log"
 grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true

@@ -77,7 +77,9 @@
  *   K     = FP|SSE | S with XSAVE, FP|SSE without (what KVM supports; a
  *           supported but unloadable XTILE_DATA is never trimmed)
  *   T     = quirk && cpuid_nent ? XSTATE_BV & USER & ~K & ~keep : 0
- *   bv'   = XSTATE_BV & ~T
+ *   bv'   = XSTATE_BV & ~T, | SSE with the XMM bytes zeroed if T has YMM,
+ *           XSTATE_BV has neither FP nor SSE and the host has XSAVE (the
+ *           image's MXCSR is then validated and loaded through SSE)
  *   XSAVE host:    EINVAL if bv' & ~L, XCOMP_BV, reserved[48] != 0,
  *                  or (bv' & (FP|SSE|YMM)) && (MXCSR & ~mxcsr_mask)
  *   no XSAVE host: EINVAL if bv' & ~(FP|SSE), or MXCSR & ~mxcsr_mask
@@ -214,6 +216,7 @@ struct expect {
 	int err;
 	u64 trim, bvp;
 	int uncertain;
+	int ssefix;
 };
 
 struct vcpu {
@@ -1043,6 +1046,10 @@ static struct expect model(const struct input *in)
 		rsv |= in->rsv[i];
 	e.trim = (in->quirk && cm_cpuid_set(in->cm)) ? in->bv & USER_MASK & ~H.K & ~keep : 0;
 	e.bvp = in->bv & ~e.trim;
+	/* A trimmed YMM that carried MXCSR alone: MXCSR comes with SSE (init XMM). */
+	e.ssefix = H.xsave && (e.trim & 4) && !(in->bv & FPSSE);
+	if (e.ssefix)
+		e.bvp |= 2;
 	if (H.xsave) {
 		if ((e.bvp & ~H.L) || in->xcomp || rsv ||
 		    ((e.bvp & FPSSEYMM) && (in->mxcsr & ~H.mxcsr_mask)))
@@ -1288,6 +1295,8 @@ static int run_input(struct vcpu *v, const struct input *in, const u8 *img)
 		}
 	} else if (!e.err && !e.uncertain) {
 		memcpy(v->shadow, img, XSZ);
+		if (e.ssefix)
+			memset(v->shadow + OFF_XMM, 0, 256);
 		v->shadow_bv = e.bvp;
 		v->shadow_valid = 1;
 		v->ran_since_set = 0;
