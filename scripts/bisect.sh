@@ -44,6 +44,7 @@ for c in $commits; do
 		fi
 		what="kernel+selftests"
 		if ! git -C "$src" diff --quiet "$c~1" "$c" -- tools/testing/selftests/x86; then
+			mkdir -p "$obj-selftests-x86"
 			if ! make -C "$src/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$obj-selftests-x86" \
 				KHDR_INCLUDES="-isystem $obj-hdr/usr/include" >>"$log" 2>&1; then
 				grep -E 'error:' "$log" | head -5 >&2
