@@ -149,3 +149,15 @@ tap_splat() {
 flavor_slowdown() {
 	if [ -n "${1:-}" ]; then echo 3; else echo 1; fi
 }
+
+# checkpatch_clean PATCH LOG: checkpatch.pl --strict of the tree on PATCH,
+# filtered by config/checkpatch.ignore into LOG (raw output in LOG.raw);
+# true if nothing but documented exceptions remains.
+checkpatch_clean() {
+	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$1") >"$2.raw" 2>&1 || true
+	python3 "$TOP/scripts/checkpatch-filter.py" "$TOP/config/checkpatch.ignore" <"$2.raw" >"$2"
+	grep -q '^remaining: 0$' "$2"
+}
+
+# The options of the tree's scripts/get_maintainer.pl for the postings.
+GET_MAINTAINER_OPTS="--nogit --nogit-fallback --nogit-chief-penguins --norolestats"

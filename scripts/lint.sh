@@ -23,10 +23,7 @@ bad() { echo "lint: $1 FAILED${2:+ ($2)}"; fail=1; }
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
 	log=$out/checkpatch-${p%.patch}.log
-	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$TOP/patches/$p") \
-		>"$log.raw" 2>&1 || true
-	python3 "$TOP/scripts/checkpatch-filter.py" "$TOP/config/checkpatch.ignore" <"$log.raw" >"$log"
-	if grep -q '^remaining: 0$' "$log"; then
+	if checkpatch_clean "$TOP/patches/$p" "$log"; then
 		ok "checkpatch $p$(grep -qE '^(ERROR|WARNING|CHECK):' "$log.raw" && echo " (documented exceptions only)")"
 	else
 		bad "checkpatch $p" "see $log"

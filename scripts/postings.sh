@@ -91,12 +91,14 @@ msg = sys.stdin.read().replace(\"Signed-off-by: \" + orig, \"Signed-off-by: \" +
 sys.stdout.write(msg)
 "' "$from..HEAD" >/dev/null 2>&1 || die "rewriting $name for the sender failed"
 	d=$out/$name
-	to=$(cd "$TREE" && git -C "$work" format-patch -q --stdout "$from..HEAD" |
-		perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nol --nor 2>/dev/null |
+	git -C "$work" format-patch -q --stdout "$from..HEAD" >"$out/$name.all"
+	# shellcheck disable=SC2086
+	to=$(cd "$TREE" && perl scripts/get_maintainer.pl $GET_MAINTAINER_OPTS --nol --nor "$out/$name.all" 2>/dev/null |
 		sed 's/^/--to=/')
-	cc=$(cd "$TREE" && git -C "$work" format-patch -q --stdout "$from..HEAD" |
-		perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats --nom 2>/dev/null |
+	# shellcheck disable=SC2086
+	cc=$(cd "$TREE" && perl scripts/get_maintainer.pl $GET_MAINTAINER_OPTS --nom "$out/$name.all" 2>/dev/null |
 		sed 's/^/--cc=/')
+	rm -f "$out/$name.all"
 	mapfile -t addr < <(printf '%s\n' "$to" "$cc" | grep -v '^$')
 	git -C "$work" -c core.abbrev=12 format-patch -q --cover-letter --thread=shallow --no-signature \
 		--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
@@ -123,9 +125,7 @@ PY
 	bad=0
 	for f in "$d"/0*.patch; do
 		case $f in */0000-cover-letter.patch) continue ;; esac
-		(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$f") >"$f.checkpatch.raw" 2>&1 || true
-		python3 "$TOP/scripts/checkpatch-filter.py" "$TOP/config/checkpatch.ignore" <"$f.checkpatch.raw" >"$f.checkpatch"
-		grep -q '^remaining: 0$' "$f.checkpatch" || { bad=1; sed 's/^/    /' "$f.checkpatch" | head -20; }
+		checkpatch_clean "$f" "$f.checkpatch" || { bad=1; sed 's/^/    /' "$f.checkpatch" | head -20; }
 	done
 	res "$bad" "$name: checkpatch --strict on every patch"
 	n=$(wc -c <"$cover")

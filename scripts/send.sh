@@ -18,7 +18,7 @@ mkdir -p "$out" "$BUILD/logs"
 # get_maintainer.pl runs in the tree (it needs a full checkout); b4 pipes
 # each patch to it.
 gm=$BUILD/get_maintainer
-printf '#!/bin/sh\ncd %s && exec perl scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --norolestats "$@"\n' "$TREE" >"$gm"
+printf '#!/bin/sh\ncd %s && exec perl scripts/get_maintainer.pl %s "$@"\n' "$TREE" "$GET_MAINTAINER_OPTS" >"$gm"
 chmod +x "$gm"
 while read -r name _; do
 	b=$BUILD/b4-$name
