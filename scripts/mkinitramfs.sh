@@ -20,8 +20,8 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$TOP/selftests/guest/init" "$root/init"
-cp "$TOP"/selftests/guest/{demo-save,demo-load,fuzz-record,fuzz-replay} "$root/bin/"
-chmod +x "$root/init" "$root"/bin/{demo-save,demo-load,fuzz-record,fuzz-replay}
+cp "$TOP"/selftests/guest/{demo-save,demo-load,fuzz-record,fuzz-replay,retry} "$root/bin/"
+chmod +x "$root/init" "$root"/bin/{demo-save,demo-load,fuzz-record,fuzz-replay,retry}
 if [ "$MINIMAL" = 1 ]; then
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
 	rm -rf "$root"

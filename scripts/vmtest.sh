@@ -38,7 +38,12 @@ while read -r model cpu xf list; do
 	fi
 	for t in $names $x86_tests $new_tests; do
 		[ -x "$BUILD/initramfs/t/$t" ] || { echo "$t 1 false # missing" >>"$runlist"; continue; }
-		grep -q "^$t " "$runlist" || echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
+		grep -q "^$t " "$runlist" && continue
+		if strip_comments "$TOP/selftests/flaky-tests" | awk '{print $1}' | grep -qx "$t"; then
+			echo "$t $((3 * TEST_TIMEOUT)) /bin/retry 3 /t/$t" >>"$runlist"
+		else
+			echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
+		fi
 	done
 	n=$(wc -l <"$runlist")
 	vmtmo=$(((60 + n * 30) * slow))
