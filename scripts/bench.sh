@@ -15,7 +15,7 @@ hdr=$BUILD/selftests-headers/usr/include
 [ -f "$img" ] || die "no $img; run 'make kernel KERNEL=patched'"
 [ -d "$hdr" ] || die "no installed headers in $hdr; run 'make selftests'"
 [ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make selftests'"
-cpu=$(awk -v m="$MODEL" '$1 == m {print $2}' "$TOP/selftests/cpu-models")
+cpu=$(cpu_of "$MODEL")
 [ -n "$cpu" ] || die "no CPU model $MODEL in selftests/cpu-models"
 out=$BUILD/bench
 rm -rf "$out"

@@ -29,7 +29,6 @@ mkdir -p "$out" "$BUILD/guest-bin"
 gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_fuzz" "$TOP/selftests/fuzz/xsave_fuzz.c"
 "$TOP/scripts/mkinitramfs.sh"
 pass=0 fail=0 inputs=0 findings=0 secs=0
-cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
 splat() { # splat DIR: the guest kernel reported a WARNING/BUG/KASAN/UBSAN
 	if tap_splat "$1/tap.log"; then
 		echo "fuzz: FINDING: kernel splat in $1 (see $1/tap.log, $1/console.log):"

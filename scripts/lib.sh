@@ -159,5 +159,9 @@ checkpatch_clean() {
 	grep -q '^remaining: 0$' "$2"
 }
 
+# cpu_of MODEL: the QEMU -cpu argument of a model of selftests/cpu-models
+# (empty if there is no such model).
+cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
+
 # The options of the tree's scripts/get_maintainer.pl for the postings.
 GET_MAINTAINER_OPTS="--nogit --nogit-fallback --nogit-chief-penguins --norolestats"

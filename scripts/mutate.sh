@@ -22,7 +22,7 @@ obj=$KOBJ out=$BUILD/mutation
 [ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
-cpu=$(awk -v m="$MODEL" '$1 == m {print $2}' "$TOP/selftests/cpu-models")
+cpu=$(cpu_of "$MODEL")
 [ -n "$cpu" ] || die "no CPU model $MODEL in selftests/cpu-models"
 ls "$MUTANTS"/*.patch >/dev/null 2>&1 || die "no mutants in $MUTANTS"
 
