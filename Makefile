@@ -2,13 +2,14 @@
 #   make check   everything: lint, bisect, postings, vmtest on base, patched and debug
 #                kernels, mutation, harness tests, fuzz, demo
 #   make demo    end-to-end migration reproduction (the main job)
+#   make check-stable  the backports to Debian's 6.12 and 6.1 (patches/stable/)
 SHELL := /bin/bash
 S := scripts
 KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
-	compare bisect lint export check demo send fuzz repro-tree harness-test mutate postings fuzz-soak bench clean
+	compare bisect lint export check check-stable demo send fuzz repro-tree harness-test mutate postings fuzz-soak bench clean
 
 all: check
 
@@ -62,6 +63,9 @@ mutate:
 
 check:
 	@$(S)/check.sh
+
+check-stable:
+	@$(S)/check-stable.sh
 
 demo:
 	@$(S)/demo.sh

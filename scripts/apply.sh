@@ -3,11 +3,20 @@
 # users take) on branch "series".  A patch that does not apply stops the run
 # naming it.  An existing "series" branch with commits that differ from
 # patches/ is kept (it holds unexported work) unless FORCE=1.
+# STABLE=V: patches/stable/V/series onto tag vV-debian of build/stable/V/linux.
+# Notes below a patch's "---" (a backport's changes from mainline) become
+# the commit's git note again, so that export.sh writes them back.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git
 SERIES=${SERIES:-$TOP/patches/series}
 BRANCH=${BRANCH:-series}
+BASE=v7.3-debian
+if [ -n "${STABLE:-}" ]; then
+	TREE=$(stable_dir "$STABLE")/linux
+	SERIES=$TOP/patches/stable/$STABLE/series
+	BASE=v$STABLE-debian
+fi
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 [ -f "$SERIES" ] || die "no $SERIES"
 mkdir -p "$BUILD/logs"
@@ -17,7 +26,7 @@ cd "$TREE"
 git am --abort >/dev/null 2>&1 || true
 cur=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 [ "$cur" != am-check ] || cur=$BRANCH
-git checkout -q -B am-check v7.3-debian
+git checkout -q -B am-check "$BASE"
 n=0
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
@@ -26,17 +35,20 @@ while read -r p; do
 	if ! git am -q --whitespace=error-all "$f" >"$BUILD/logs/am.log" 2>&1; then
 		sed 's/^/    /' "$BUILD/logs/am.log" >&2
 		git am --abort >/dev/null 2>&1 || true
-		git checkout -q "$cur" 2>/dev/null || git checkout -q v7.3-debian
+		git checkout -q "$cur" 2>/dev/null || git checkout -q "$BASE"
 		git branch -D -q am-check
 		die "patch does not apply: $p"
 	fi
+	notes=$(awk '/^---$/ {d = 1; next} d && /^Notes:$/ {n = 1; next}
+		n && /^    / {sub(/^    /, ""); print; next} n {exit} /^diff --git / {exit}' "$f")
+	[ -z "$notes" ] || git notes add -f -m "$notes" HEAD
 	n=$((n + 1))
 done <"$SERIES"
 if git rev-parse -q --verify "$BRANCH" >/dev/null &&
 	[ "$(git rev-parse "$BRANCH")" != "$(git rev-parse am-check)" ]; then
 	# Same content and messages as patches/ -> nothing to do.
 	if [ "$(git diff "$BRANCH" am-check | wc -c)" = 0 ] &&
-		[ "$(git log --format=%B v7.3-debian.."$BRANCH")" = "$(git log --format=%B v7.3-debian..am-check)" ]; then
+		[ "$(git log --format=%B%N "$BASE".."$BRANCH")" = "$(git log --format=%B%N "$BASE"..am-check)" ]; then
 		git checkout -q "$cur"
 		git branch -D -q am-check
 		log "branch $BRANCH already matches patches/ ($n patches)"

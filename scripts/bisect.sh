@@ -3,16 +3,34 @@
 # a dedicated worktree (build/bisect/linux, objects in build/bisect/obj), plus
 # the KVM selftests after every patch that touches tools/ (and the x86
 # selftests after one that touches tools/testing/selftests/x86).  Fails naming the
-# first patch that breaks the build.
+# first patch that breaks the build.  STABLE=V: the backport of
+# patches/stable/V (build/stable/V/bisect; only the KVM selftests of
+# selftests/stable-tests, as build-selftests.sh builds them there).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache git
+base=v7.3-debian src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
+fragments=("$TOP/config/kvm.config")
+targets=()
+if [ -n "${STABLE:-}" ]; then
+	TREE=$(stable_dir "$STABLE")/linux base=v$STABLE-debian
+	src=$(stable_dir "$STABLE")/bisect/linux obj=$(stable_dir "$STABLE")/bisect/obj
+	[ ! -f "$TOP/config/stable-$STABLE.config" ] || fragments+=("$TOP/config/stable-$STABLE.config")
+fi
+# stable_targets: the tests of selftests/stable-tests that exist at the
+# checked-out commit, as make targets.
+stable_targets() {
+	targets=()
+	[ -n "${STABLE:-}" ] || return 0
+	for t in $(strip_comments "$TOP/selftests/stable-tests" | awk '{print $1}'); do
+		[ ! -f "$src/tools/testing/selftests/kvm/x86_64/$t.c" ] || targets+=("$obj-selftests/x86_64/$t")
+	done
+}
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
-commits=$(git -C "$TREE" rev-list --reverse v7.3-debian..series)
+commits=$(git -C "$TREE" rev-list --reverse "$base"..series)
 [ -n "$commits" ] || { log "bisect: series is empty"; exit 0; }
-src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
 mkdir -p "$BUILD/logs"
-log=$BUILD/logs/bisect.log
+log=$BUILD/logs/bisect${STABLE:+-$STABLE}.log
 : >"$log"
 i=0
 total=$(echo "$commits" | wc -l)
@@ -21,11 +39,11 @@ for c in $commits; do
 	subj=$(git -C "$TREE" log -1 --format=%s "$c")
 	worktree_at "$src" "$c"
 	t0=$(date +%s)
-	cfgsum=$(sha256sum <"$TOP/config/kvm.config" | cut -c1-16)
+	cfgsum=$(cat "${fragments[@]}" | sha256sum | cut -c1-16)
 	if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.cfgsum" 2>/dev/null)" != "$cfgsum" ]; then
 		mkdir -p "$obj"
 		(cd "$src" && KCONFIG_CONFIG="$obj/.config" scripts/kconfig/merge_config.sh -n -O "$obj" \
-			kernel/configs/tiny.config arch/x86/configs/tiny.config "$TOP/config/kvm.config") >>"$log" 2>&1 ||
+			kernel/configs/tiny.config arch/x86/configs/tiny.config "${fragments[@]}") >>"$log" 2>&1 ||
 			die "bisect: configuration failed, see $log"
 		echo "$cfgsum" >"$obj/.cfgsum"
 	fi
@@ -37,8 +55,9 @@ for c in $commits; do
 	if git -C "$src" diff --quiet "$c~1" "$c" -- tools/; then :; else
 		make -C "$src" O="$obj-hdr" ARCH=x86_64 -s headers >>"$log" 2>&1 ||
 			die "bisect: patch $i/$total: headers failed: $subj (log: $log)"
+		stable_targets
 		if ! make -C "$src/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$obj-selftests" ARCH=x86_64 \
-			KHDR_INCLUDES="-isystem $obj-hdr/usr/include" >>"$log" 2>&1; then
+			KHDR_INCLUDES="-isystem $obj-hdr/usr/include" "${targets[@]}" >>"$log" 2>&1; then
 			grep -E 'error:' "$log" | head -5 >&2
 			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
 		fi

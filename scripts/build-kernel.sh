@@ -4,9 +4,15 @@
 #   KERNEL=patched  v7.3 + patches/series (branch series) -> build/patched/bzImage
 #   KERNEL=repro    v7.3 + the over-saving reproducer (branch repro, not part of
 #                   the series)                          -> build/repro/bzImage
+#   KERNEL=stable-V       Debian's V (config/stable-kernels) + patches/stable/V
+#                         (branch series of build/stable/V/linux) -> build/stable-V/bzImage
+#   KERNEL=stable-V-base  Debian's V, unpatched (tag vV-debian)  -> build/stable-V-base/bzImage
 # FLAVOR=debug adds config/debug.config -> build/<kernel>-debug/bzImage.
 # base and repro build from git worktrees of build/linux (build/base/linux,
-# build/repro/linux); patched builds whatever build/linux has checked out.
+# build/repro/linux); patched builds whatever build/linux has checked out
+# (stable-V likewise in build/stable/V/linux).  A stable kernel adds
+# config/stable-V.config if there is one; options of the fragments that V's
+# Kconfig does not define are skipped with a note.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache flex bison bc git
@@ -15,10 +21,18 @@ KERNEL=${KERNEL:-patched}
 FLAVOR=${FLAVOR:-}
 kernel_dirs "$KERNEL" "$FLAVOR"
 src=$KSRC obj=$KOBJ
-case $KERNEL in base) ref=v7.3-debian ;; patched) ref= ;; repro) ref=repro ;; esac
+sv=$(stable_version "$KERNEL")
+case $KERNEL in
+base) ref=v7.3-debian ;;
+patched) ref= ;;
+repro) ref=repro ;;
+stable-*-base) ref=v$sv-debian TREE=$(stable_dir "$sv")/linux ;;
+stable-*) ref= TREE=$(stable_dir "$sv")/linux ;;
+esac
 image_dir=$BUILD/$KERNEL${FLAVOR:+-$FLAVOR}
 fragments=("$TOP/config/kvm.config")
 [ -z "$FLAVOR" ] || fragments+=("$TOP/config/$FLAVOR.config")
+[ -z "$sv" ] || [ ! -f "$TOP/config/stable-$sv.config" ] || fragments+=("$TOP/config/stable-$sv.config")
 for f in "${fragments[@]}"; do [ -f "$f" ] || die "missing config fragment $f"; done
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 
@@ -42,9 +56,16 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.cfgsum" 2>/dev/null)" != "$cfgsum"
 	(cd "$src" && KCONFIG_CONFIG="$out/.config" scripts/kconfig/merge_config.sh -n -O "$out" \
 		kernel/configs/tiny.config arch/x86/configs/tiny.config "${fragments[@]}") >"$log" 2>&1 ||
 		{ tail -20 "$log"; die "configuration failed, see $log"; }
-	# Every =y/=m line of our fragments must have survived.
+	# Every =y/=m line of our fragments must have survived, except (stable
+	# kernels) options that this kernel's Kconfig does not define.
 	bad=$(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=[ym]' | while read -r l; do
-		grep -qx "$l" "$out/.config" || echo "$l"; done)
+		grep -qx "$l" "$out/.config" && continue
+		sym=${l%%=*}
+		if [ -n "$sv" ] && ! grep -rqE --include='Kconfig*' "^[[:space:]]*(menu)?config ${sym#CONFIG_}\$" "$src"; then
+			echo "note: $sym is not in Linux $sv, skipped" >&2
+			continue
+		fi
+		echo "$l"; done)
 	[ -z "$bad" ] || die "config options did not stick (missing dependency?): $bad"
 	echo "$cfgsum" >"$out/.cfgsum"
 fi

@@ -5,11 +5,23 @@
 # changes.  Then write the mboxes of the postings (patches/postings, with
 # their cover letters patches/cover-*.txt) with scripts/postings.sh, if the
 # sender's git identity is set.
+# STABLE=V: branch series of build/stable/V/linux into patches/stable/V/,
+# subject prefix "PATCH V.y", each commit's git note (what the backport
+# changed from mainline) below the "---"; no postings.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git
 BRANCH=${BRANCH:-series}
 out=$TOP/patches
+base=v7.3-debian
+fp=()
+if [ -n "${STABLE:-}" ]; then
+	TREE=$(stable_dir "$STABLE")/linux
+	out=$TOP/patches/stable/$STABLE
+	base=v$STABLE-debian
+	fp=(--notes --subject-prefix="PATCH $STABLE.y")
+	mkdir -p "$out"
+fi
 cd "$TREE"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
@@ -18,16 +30,17 @@ cd "$TREE"
 ignored=$(git status --porcelain --ignored=matching -- arch tools Documentation include kernel virt |
 	sed -n 's/^!! //p' | grep -E '\.(c|h|S|sh|rst)$' || true)
 [ -z "$ignored" ] || die "source files ignored by Debian's .gitignore, not committed (use git add -f): $ignored"
-n=$(git rev-list --count v7.3-debian.."$BRANCH")
-[ "$n" -gt 0 ] || die "branch $BRANCH has no commits on top of v7.3-debian"
+n=$(git rev-list --count "$base".."$BRANCH")
+[ "$n" -gt 0 ] || die "branch $BRANCH has no commits on top of $base"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-git -c core.abbrev=12 format-patch -q --no-signature --zero-commit \
-	-o "$tmp" v7.3-debian.."$BRANCH" >/dev/null
+git -c core.abbrev=12 format-patch -q --no-signature --zero-commit "${fp[@]}" \
+	-o "$tmp" "$base".."$BRANCH" >/dev/null
 rm -f "$out"/[0-9][0-9][0-9][0-9]-*.patch
 cp "$tmp"/*.patch "$out/"
 (cd "$out" && ls [0-9][0-9][0-9][0-9]-*.patch) >"$out/series"
-log "exported $n patches to patches/"
+log "exported $n patches to ${out#"$TOP"/}/"
+[ -z "${STABLE:-}" ] || exit 0
 
 # The postings, signed by the sender, when the sender's identity is set.
 rc=0

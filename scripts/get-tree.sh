@@ -38,25 +38,4 @@ if [ -d "$TREE/.git" ] && [ "$(cat "$TREE/.git/debian-version" 2>/dev/null)" = "
 	exit 0
 fi
 
-rm -rf "$TREE" "$BUILD/unpack"
-mkdir -p "$BUILD/unpack"
-dpkg-deb -x "$deb" "$BUILD/unpack"
-tarball=$(ls "$BUILD"/unpack/usr/src/linux-source-*.tar.* | head -n1)
-[ -n "$tarball" ] || die "no source tarball in $deb"
-mkdir -p "$TREE"
-tar -xf "$tarball" -C "$TREE" --strip-components=1
-rm -rf "$BUILD/unpack"
-
-cd "$TREE"
-git init -q -b base
-# Commits in the disposable tree use the project's git identity; a CI clone
-# without one gets a neutral placeholder (only the base commit and git am's
-# committer fields use it; authorship comes from the patches).
-git config user.name "$(git -C "$TOP" config user.name || echo "linux-source import")"
-git config user.email "$(git -C "$TOP" config user.email || echo "noreply@localhost")"
-git config core.abbrev 12
-git add -A -f .
-git commit -q --no-verify -m "Linux $ver (Debian $LINUX_SRC_PKG)"
-git tag -f v7.3-debian
-echo "$ver" >.git/debian-version
-log "tree ready: $(git log --oneline -1)"
+import_source "$deb" "$TREE" "$ver" "$LINUX_SRC_PKG" v7.3-debian

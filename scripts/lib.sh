@@ -124,8 +124,35 @@ kernel_dirs() {
 	base) KSRC=$BUILD/base/linux KOBJ=$BUILD/base/obj$f ;;
 	patched) KSRC=$TREE KOBJ=$BUILD/patched$f ;;
 	repro) KSRC=$BUILD/repro/linux KOBJ=$BUILD/repro/obj$f ;;
-	*) die "unknown KERNEL=$1 (base, patched or repro)" ;;
+	stable-*-base) KSRC=$(stable_dir "$1")/base/linux KOBJ=$(stable_dir "$1")/base/obj$f ;;
+	stable-*) KSRC=$(stable_dir "$1")/linux KOBJ=$(stable_dir "$1")/obj$f ;;
+	*) die "unknown KERNEL=$1 (base, patched, repro, stable-<v> or stable-<v>-base)" ;;
 	esac
+}
+
+# The stable kernels the series is backported to (config/stable-kernels):
+# stable_versions lists them; stable_field V N prints field N of V's line.
+STABLE_KERNELS=$TOP/config/stable-kernels
+stable_versions() { strip_comments "$STABLE_KERNELS" | awk '{print $1}'; }
+stable_field() {
+	local l
+	l=$(strip_comments "$STABLE_KERNELS" | awk -v v="$1" '$1 == v')
+	[ -n "$l" ] || die "no stable kernel $1 in $STABLE_KERNELS"
+	echo "$l" | awk -v n="$2" '{print $n}'
+}
+# stable_version KERNEL: V of stable-V or stable-V-base (empty otherwise).
+stable_version() {
+	case $1 in
+	stable-*) local v=${1#stable-}; echo "${v%-base}" ;;
+	esac
+}
+# stable_dir KERNEL|V: build/stable/V, which holds V's tree (linux, a git
+# repository: tag v<V>-debian = Debian's source, branch series = with
+# patches/stable/V), its base worktree and their object directories.
+stable_dir() {
+	local v
+	v=$(stable_version "$1")
+	echo "$BUILD/stable/${v:-$1}"
 }
 
 # tap_block LOG NAME: the lines a guest printed between "NAME-BEGIN" and
@@ -165,3 +192,54 @@ cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
 
 # The options of the tree's scripts/get_maintainer.pl for the postings.
 GET_MAINTAINER_OPTS="--nogit --nogit-fallback --nogit-chief-penguins --norolestats"
+
+# import_source DEB DIR VERSION PACKAGE TAG: unpack the linux-source tarball
+# of DEB into DIR (replaced) as a git repository whose single commit, tagged
+# TAG, is the pristine source; .git/debian-version records VERSION.
+import_source() {
+	local deb=$1 dir=$2 ver=$3 pkg=$4 tag=$5 unpack tarball
+	unpack=$(mktemp -d "$BUILD/unpack.XXXXXX")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	dpkg-deb -x "$deb" "$unpack"
+	tarball=$(ls "$unpack"/usr/src/linux-source-*.tar.* | head -n1)
+	[ -n "$tarball" ] || die "no source tarball in $deb"
+	tar -xf "$tarball" -C "$dir" --strip-components=1
+	rm -rf "$unpack"
+	(
+		cd "$dir"
+		git init -q -b base
+		# Commits in the disposable tree use the project's git identity; a
+		# CI clone without one gets a neutral placeholder (only the base
+		# commit and git am's committer fields use it; authorship comes
+		# from the patches).
+		git config user.name "$(git -C "$TOP" config user.name || echo "linux-source import")"
+		git config user.email "$(git -C "$TOP" config user.email || echo "noreply@localhost")"
+		git config core.abbrev 12
+		# Keep the commits' notes (a backport's changes from mainline)
+		# through rebases and amends.
+		git config notes.rewriteRef refs/notes/commits
+		git add -A -f .
+		git commit -q --no-verify -m "Linux $ver (Debian $pkg)"
+		git tag -f "$tag"
+		echo "$ver" >.git/debian-version
+	)
+	log "tree ready: $(git -C "$dir" log --oneline -1)"
+}
+
+# tap_results RUNLIST TAPLOG: "<test> PASS|FAIL|SKIP" for each test of a run
+# list (selftests/guest/init numbers them in order); a test that never
+# reported is FAIL.
+tap_results() {
+	local i=0 name line s
+	while read -r name _; do
+		i=$((i + 1))
+		line=$(grep -E "^(ok|not ok) $i $name( |\$)" "$2" 2>/dev/null | head -n1 || true)
+		case $line in
+		"ok "*"# SKIP"*) s=SKIP ;;
+		"ok "*) s=PASS ;;
+		*) s=FAIL ;;
+		esac
+		echo "$name $s"
+	done <"$1"
+}

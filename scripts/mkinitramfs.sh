@@ -15,7 +15,7 @@ out=${1:-$BUILD/initramfs.cpio}
 src=$BUILD/selftests
 [ "$MINIMAL" = 1 ] || [ -d "$src/x86" ] || die "no selftests in $src; run 'make selftests'"
 root=$BUILD/initramfs
-[ "$MINIMAL" = 0 ] || root=$BUILD/initramfs-minimal
+[ "$MINIMAL" = 0 ] || root=$(mktemp -d "$BUILD/initramfs-minimal.XXXXXX")
 rm -rf "$root"
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"

@@ -9,16 +9,28 @@
 # crash, hang or build failure is not a kill.  The tree is restored after
 # every mutant and on exit.  Prints a table and "mutation: K of N mutants
 # killed"; exits non-zero unless every mutant is killed.
+# STABLE=V: the mutants of selftests/mutants/stable-V against the backport
+# (build/stable/V/linux, build/stable-V), with the stable initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache git qemu-system-x86_64
 MUTANTS=${MUTANTS:-$TOP/selftests/mutants}
 MODEL=${MUTANT_MODEL:-max-noavx}
 TESTS=${MUTANT_TESTS:-xsave_trim_test}
-kernel_dirs patched
-obj=$KOBJ out=$BUILD/mutation
-[ -f "$obj/.config" ] || die "no patched kernel build in $obj; run 'make kernel KERNEL=patched'"
-[ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make selftests'"
+kimg=patched
+export VM_INITRAMFS=$BUILD/initramfs.cpio
+out=$BUILD/mutation
+if [ -n "${STABLE:-}" ]; then
+	kimg=stable-$STABLE
+	TREE=$(stable_dir "$STABLE")/linux
+	MUTANTS=$TOP/selftests/mutants/stable-$STABLE
+	VM_INITRAMFS=$(stable_dir "$STABLE")/initramfs.cpio
+	out=$BUILD/mutation-$STABLE
+fi
+kernel_dirs "$kimg"
+obj=$KOBJ
+[ -f "$obj/.config" ] || die "no $kimg kernel build in $obj; run 'KERNEL=$kimg scripts/build-kernel.sh'"
+[ -f "$VM_INITRAMFS" ] || die "no initramfs $VM_INITRAMFS; run 'make selftests' (stable: scripts/stable-initramfs.sh)"
 [ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
@@ -35,8 +47,8 @@ for t in $TESTS; do echo "$t 300 /t/$t"; done >"$runlist"
 mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
 
 # Baseline: the unmutated series must pass, or every mutant would look killed.
-[ -f "$BUILD/patched/bzImage" ] || die "no build/patched/bzImage; run 'make kernel KERNEL=patched'"
-"$TOP/scripts/boot.sh" "$BUILD/patched/bzImage" "$cpu" "$runlist" "$out/baseline" 600 >"$out/baseline.log" 2>&1 ||
+[ -f "$BUILD/$kimg/bzImage" ] || die "no build/$kimg/bzImage; run 'KERNEL=$kimg scripts/build-kernel.sh'"
+"$TOP/scripts/boot.sh" "$BUILD/$kimg/bzImage" "$cpu" "$runlist" "$out/baseline" 600 >"$out/baseline.log" 2>&1 ||
 	die "baseline run of the series failed, see $out/baseline"
 ! grep -qE '^(# )?not ok ' "$out/baseline/tap.log" ||
 	die "the series itself fails on $MODEL: $(grep -E '^(# )?not ok ' "$out/baseline/tap.log" | head -3 | tr '\n' ' ')"
@@ -77,5 +89,5 @@ for m in "$MUTANTS"/*.patch; do
 done
 # Leave the object directory matching the restored tree.
 "${mk[@]}" bzImage >"$out/rebuild.log" 2>&1 || die "rebuilding the patched kernel failed, see $out/rebuild.log"
-echo "mutation: $k of $n mutants killed (model $MODEL, tests: $TESTS)"
+echo "mutation${STABLE:+ ($STABLE)}: $k of $n mutants killed (model $MODEL, tests: $TESTS)"
 [ "$k" = "$n" ]

@@ -53,18 +53,7 @@ while read -r model cpu xf list; do
 	vrc=0
 	"$TOP/scripts/boot.sh" "$img" "$cpu" "$runlist" "$out" "$vmtmo" || vrc=$?
 	# results: "<test> PASS|FAIL|SKIP"; tests that never reported are FAIL.
-	: >"$out/results"
-	i=0
-	while read -r name _; do
-		i=$((i + 1))
-		line=$(grep -E "^(ok|not ok) $i $name( |$)" "$out/tap.log" 2>/dev/null | head -n1 || true)
-		case $line in
-		"ok "*"# SKIP"*) s=SKIP ;;
-		"ok "*) s=PASS ;;
-		*) s=FAIL ;;
-		esac
-		echo "$name $s" >>"$out/results"
-	done <"$runlist"
+	tap_results "$runlist" "$out/tap.log" >"$out/results"
 	hxf=$(sed -n 's/^# host-xfeatures: //p' "$out/tap.log" 2>/dev/null | head -n1)
 	p=$(grep -c ' PASS$' "$out/results" || true)
 	f=$(grep -c ' FAIL$' "$out/results" || true)

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# make check-stable: the checks of the series, for each stable backport of
+# config/stable-kernels (STABLE_VERSIONS="6.12" restricts them): Debian's
+# source + patches/stable/V with git am, the unpatched and patched kernels,
+# the build after every patch, checkpatch --strict on every patch (the
+# tree's own checkpatch), the backported selftest on every CPU model
+# (SKIP unpatched, PASS patched; XSAVE-related tests unchanged), the
+# mutants of selftests/mutants/stable-V, then the migration demo rows of
+# selftests/demo-matrix-stable and selftests/qemu-migrate/matrix-stable.
+# Per-stage times; ends with "N passed, N failed".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+mkdir -p "$BUILD/logs"
+times=$BUILD/stage-times-stable
+: >"$times"
+P=0 F=0
+summary=$BUILD/check-stable-summary
+: >"$summary"
+# run NAME CMD...: a stage, timed, logged to build/logs/check-stable-NAME.log.
+run() {
+	local name=$1 t0 rc=0
+	shift
+	t0=$(date +%s)
+	log "[$name] start"
+	"$@" >"$BUILD/logs/check-stable-$name.log" 2>&1 || rc=$?
+	echo "$name $(($(date +%s) - t0))" >>"$times"
+	echo "==> [$name] $(($(date +%s) - t0)) s (rc=$rc)" >&2
+	return $rc
+}
+# check NAME CMD...: a stage whose success counts as one check.
+check() {
+	local name=$1
+	if run "$@"; then P=$((P + 1)); else
+		F=$((F + 1))
+		echo "FAILED: $name (log: $BUILD/logs/check-stable-$name.log)" | tee -a "$summary"
+		tail -n 15 "$BUILD/logs/check-stable-$name.log" | sed 's/^/    /'
+	fi
+}
+# count NAME REGEX: add the "N passed, N failed" of the stage's result line.
+count() {
+	local l
+	l=$(grep -E "$2" "$BUILD/logs/check-stable-$1.log" | tail -n1)
+	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: $1 printed no result" | tee -a "$summary"; return; fi
+	echo "    $l"
+	P=$((P + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
+	F=$((F + $(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+}
+T0=$(date +%s)
+versions=${STABLE_VERSIONS:-$(stable_versions)}
+for v in $versions; do
+	export STABLE=$v
+	run "$v-tree" "$S/get-stable-tree.sh" || { F=$((F + 1)); echo "FAILED: $v: git am of patches/stable/$v" | tee -a "$summary"; continue; }
+	P=$((P + 1))
+	run "$v-kernel-base" env KERNEL="stable-$v-base" "$S/build-kernel.sh" &&
+		run "$v-kernel-patched" env KERNEL="stable-$v" "$S/build-kernel.sh" ||
+		{ F=$((F + 1)); echo "FAILED: $v: kernel build" | tee -a "$summary"; continue; }
+	P=$((P + 1))
+	check "$v-bisect" "$S/bisect.sh"
+	for p in $(strip_comments "$TOP/patches/stable/$v/series"); do
+		l=$BUILD/logs/check-stable-$v-checkpatch-${p%.patch}
+		if TREE=$(stable_dir "$v")/linux checkpatch_clean "$TOP/patches/stable/$v/$p" "$l"; then
+			P=$((P + 1))
+		else
+			F=$((F + 1)); echo "FAILED: checkpatch $v/$p (log: $l)" | tee -a "$summary"
+		fi
+	done
+	run "$v-selftests" "$S/build-selftests.sh" && run "$v-initramfs" "$S/stable-initramfs.sh" ||
+		{ F=$((F + 1)); echo "FAILED: $v: selftests build" | tee -a "$summary"; continue; }
+	run "$v-vmtest" "$S/stable-vmtest.sh" || true
+	count "$v-vmtest" '^stable-vmtest .* passed, [0-9]+ failed'
+	run "$v-mutation" "$S/mutate.sh" || true
+	l=$(sed -n 's/^mutation ([^)]*): \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-stable-$v-mutation.log")
+	if [ -n "$l" ]; then
+		set -- $l
+		P=$((P + $1)) F=$((F + $2 - $1))
+		grep '^mutation' "$BUILD/logs/check-stable-$v-mutation.log" | sed 's/^/    /'
+		[ "$1" = "$2" ] || echo "FAILED: $v: $(($2 - $1)) mutants survived" >>"$summary"
+	else
+		F=$((F + 1)); echo "FAILED: $v: mutation did not run" | tee -a "$summary"
+	fi
+done
+unset STABLE
+# The migration rows (both stable kernels, raw VMM and QEMU) in one demo run.
+run demo env DEMO_MATRIX="$TOP/selftests/demo-matrix-stable" \
+	QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable" "$S/demo.sh" || true
+count demo '^demo: [0-9]+ passed, [0-9]+ failed'
+
+echo
+echo "==== stage times (s) ===="
+column -t "$times" 2>/dev/null || cat "$times"
+echo "total $(($(date +%s) - T0)) s"
+if [ -s "$summary" ]; then echo "==== failures ===="; cat "$summary"; fi
+echo "$P passed, $F failed"
+[ "$F" = 0 ]
