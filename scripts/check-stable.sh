@@ -83,7 +83,7 @@ done
 unset STABLE
 # The migration rows (both stable kernels, raw VMM and QEMU) in one demo run.
 run demo env DEMO_MATRIX="$TOP/selftests/demo-matrix-stable" \
-	QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable" "$S/demo.sh" || true
+	QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable $TOP/selftests/qemu-migrate/matrix-stable-qemu10" "$S/demo.sh" || true
 count demo '^demo: [0-9]+ passed, [0-9]+ failed'
 
 echo

@@ -6,9 +6,12 @@
 # carried to destination hosts (other CPU models, unpatched and patched
 # kernels, quirk on and off) that restore it and resume the guest, which
 # checks its own registers.  Then the same with real QEMU inside the booted
-# kernels (scripts/qemu-demo.sh: Debian's QEMU 7.2 -accel kvm, migration to a
-# file and -incoming).  Prints both tables and "demo: N passed, N failed".
-# DEMO_QEMU=0 skips the QEMU part.
+# kernels (scripts/qemu-demo.sh, -accel kvm, migration to a file and
+# -incoming), one table each for Debian bookworm's QEMU 7.2 and trixie's
+# QEMU 10.  Prints all tables and "demo: N passed, N failed" over all rows.
+# DEMO_QEMU=0 skips the QEMU part.  DEMO_MATRIX=FILE replaces the raw-VMM
+# rows of selftests/demo-matrix, QEMU_DEMO_MATRIX="FILE..." the QEMU tables
+# (scripts/check-stable.sh runs the stable kernels' rows this way).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -69,9 +72,10 @@ kfiles() { # kfiles KERNEL: extra files for the guest's /
 		echo "$BUILD/bullseye/modules.order" ;;
 	esac
 }
-if grep -qE '^source +[^ ]+ +deb510 ' "$TOP/selftests/demo-matrix"; then deb510; fi
+matrix=${DEMO_MATRIX:-$TOP/selftests/demo-matrix}
+[ -f "$matrix" ] || die "no demo matrix $matrix"
+if grep -qE '^source +[^ ]+ +deb510 ' "$matrix"; then deb510; fi
 
-matrix=$TOP/selftests/demo-matrix
 table=$out/table
 : >"$table"
 pass=0 fail=0
@@ -131,9 +135,10 @@ echo "demo (raw-ioctl VMM): $pass passed, $fail failed"
 
 if [ "${DEMO_QEMU:-1}" = 1 ]; then
 	echo
-	echo "==== Real QEMU: Debian's qemu-system-x86_64 7.2 -accel kvm inside the booted kernels ===="
+	echo "==== Real QEMU: Debian's qemu-system-x86_64 7.2 (bookworm) and 10 (trixie) -accel kvm inside the booted kernels ===="
 	qrc=0
-	"$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
+	qmatrices=${QEMU_DEMO_MATRIX:-$TOP/selftests/qemu-migrate/matrix $TOP/selftests/qemu-migrate/matrix-qemu10}
+	QEMU_DEMO_MATRIX=$qmatrices "$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
 	l=$(grep -E '^qemu-demo: [0-9]+ passed, [0-9]+ failed' "$out/qemu-demo.log" | tail -n1)
 	if [ -n "$l" ]; then
 		set -- $l
@@ -142,6 +147,14 @@ if [ "${DEMO_QEMU:-1}" = 1 ]; then
 		fail=$((fail + 1))
 		echo "demo: the QEMU part did not finish (rc=$qrc), see $out/qemu-demo.log"
 	fi
+	# Every table must have run (each prints its own count line).
+	for m in $qmatrices; do
+		q=$(strip_comments "$m" | awk '$1 == "qemu" {print $2}' | tail -n1)
+		if [ -n "$l" ] && ! grep -qE "^qemu-demo table QEMU ${q:-7.2}: [0-9]+ passed, [0-9]+ failed" "$out/qemu-demo.log"; then
+			fail=$((fail + 1))
+			echo "demo: no QEMU ${q:-7.2} table (${m##*/}) in $out/qemu-demo.log"
+		fi
+	done
 fi
 echo
 echo "demo: $pass passed, $fail failed"

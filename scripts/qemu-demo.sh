@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The migration failure and its fix with real QEMU: Debian's
-# qemu-system-x86_64 7.2 (the host's binary and libraries, scripts/qemu-cpio.sh)
-# runs inside the booted test kernel with -accel kvm (nested KVM on QEMU/TCG
-# with nested SVM), runs a tiny L2 guest (selftests/qemu-migrate/guest.S),
-# and migrates it to a file on a source host kernel that over-saves XSAVE
-# state (repro); each destination host (selftests/qemu-migrate/matrix)
+# qemu-system-x86_64 runs inside the booted test kernel with -accel kvm
+# (nested KVM on QEMU/TCG with nested SVM), runs a tiny L2 guest
+# (selftests/qemu-migrate/guest.S), and migrates it to a file on a source
+# host kernel that over-saves XSAVE state (repro); each destination host
 # loads the file with "qemu -incoming" and resumes the guest, which checks
 # its own FCW/FTW/MXCSR/x87/XMM state and reports on the debugcon port.
-# Prints one table and "qemu-demo: N passed, N failed".
-# Env: QEMU_DEMO_MATRIX=FILE (default selftests/qemu-migrate/matrix),
+# Two QEMUs, one table each:
+#   7.2  bookworm's, the host's own binary and libraries (scripts/qemu-cpio.sh),
+#        table selftests/qemu-migrate/matrix;
+#   10   trixie's, with trixie's loader and libraries under /qemu10
+#        (scripts/qemu10-cpio.sh), table selftests/qemu-migrate/matrix-qemu10.
+# Prints the tables and "qemu-demo: N passed, N failed" over all of them.
+# Env: QEMU_DEMO_MATRIX="FILE..." (default: both matrices above),
 #      VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
-need qemu-system-x86_64 cpio gzip base64
-matrix=${QEMU_DEMO_MATRIX:-$TOP/selftests/qemu-migrate/matrix}
-[ -f "$matrix" ] || die "no matrix file $matrix"
+need qemu-system-x86_64 cpio gzip base64 timeout
+M=$TOP/selftests/qemu-migrate
+matrices=${QEMU_DEMO_MATRIX:-$M/matrix $M/matrix-qemu10}
 tmo=${VM_TIMEOUT:-420}
 load_s=${LOAD_SECONDS:-10}
 out=$BUILD/qemu-demo
@@ -27,9 +31,44 @@ T0=$(date +%s)
 tstart() { TS=$(date +%s); }
 tend() { echo "$1 $(( $(date +%s) - TS ))" >>"$times"; log "[$1] $(( $(date +%s) - TS )) s"; }
 
+# The QEMUs: the guest's path of each, and the archive that carries it.
+qemu_bin() {
+	case $1 in
+	7.2) echo /usr/bin/qemu-system-x86_64 ;;
+	10) echo /qemu10/bin/qemu-system-x86_64 ;;
+	*) die "unknown QEMU '$1' (7.2 or 10)" ;;
+	esac
+}
+qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; esac; }
+# table_qemu MATRIX: the QEMU of its destinations ("qemu VERSION" line; 7.2 if none).
+table_qemu() {
+	local q
+	q=$(strip_comments "$1" | awk '$1 == "qemu" {print $2}' | tail -n1)
+	echo "${q:-7.2}"
+}
+# qemus MATRIX: every QEMU a matrix uses (its own, and a source's 5th field).
+qemus() {
+	{ table_qemu "$1"; strip_comments "$1" | awk '$1 == "source" && NF >= 5 {print $5}'; } | sort -u
+}
+# table_dir MATRIX: the log directory of a table (build/qemu-demo for
+# "matrix", build/qemu-demo/NAME for "matrix-NAME").
+table_dir() {
+	local b=${1##*/}
+	case $b in
+	matrix) echo "$out" ;;
+	*) echo "$out/${b#matrix-}" ;;
+	esac
+}
+all_qemus=
+for m in $matrices; do
+	[ -f "$m" ] || die "no matrix file $m"
+	for q in $(qemus "$m"); do qemu_bin "$q" >/dev/null; all_qemus="$all_qemus $q"; done
+done
+
 # 1. QEMU, libraries, guest image, shim, guest scripts.
 tstart
 "$S/qemu-cpio.sh" "$BUILD/qemu.cpio"
+case " $all_qemus " in *" 10 "*) "$S/qemu10-cpio.sh" "$BUILD/qemu10.cpio" ;; esac
 # A minimal base initramfs (busybox and the harness's init; QEMU comes in
 # VM_CPIO), so this demo does not depend on the selftests.
 MINIMAL=1 "$S/mkinitramfs.sh" "$out/initramfs.cpio"
@@ -37,7 +76,9 @@ tend build
 
 # 2. Kernels: base and patched must exist; repro is (re)built when missing
 # or older than config/kvm.config or the reproducer patch.
-kernels=$(strip_comments "$matrix" | awk '$1 == "source" {print $3} $1 == "dest" {print $3}' | sort -u)
+# shellcheck disable=SC2086
+kernels=$(for m in $matrices; do strip_comments "$m"; done |
+	awk '$1 == "source" {print $3} $1 == "dest" {print $3}' | sort -u)
 for k in $kernels; do
 	img=$BUILD/$k/bzImage
 	if [ "$k" != repro ]; then
@@ -58,115 +99,195 @@ for k in $kernels; do
 	tend kernel-repro
 done
 
-boot() { # boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status
-	local rc=0 kimg=$BUILD/$1/bzImage qcpio=$BUILD/qemu.cpio
-	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpio" VM_FILES="${5:-}" \
+boot() { # boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status (VM_CPIO: $qcpios)
+	local rc=0 kimg=$BUILD/$1/bzImage
+	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpios" VM_FILES="${5:-}" \
 		"$S/boot.sh" "$kimg" "$2" "$3" "$4" "$tmo" >/dev/null || rc=$?
 	return $rc
 }
 tapval() { sed -n "s/^# $2//p" "$1" | head -n1; }
 
-table=$out/table
-: >"$table"
-pass=0 fail=0
-while read -r kind a b c d e; do
-	case $kind in
-	source)
-		name=$a kernel=$b cpu=$c
-		dir=$out/src-$name
-		echo "qemu-save $((tmo - 30)) /bin/qemu-save" >"$out/list"
-		echo "--- source $name: $kernel kernel on -cpu $cpu" >&2
-		tstart
-		vrc=0
-		boot "$kernel" "$cpu" "$out/list" "$dir" || vrc=$?
-		tend "boot-src-$name"
-		[ "$vrc" = 0 ] || die "source $name: VM failed (boot.sh rc=$vrc), see $dir/console.log and $dir/tap.log"
-		tap_block "$dir/tap.log" STATE >"$dir/qemu-state.b64"
-		if [ ! -s "$dir/qemu-state.b64" ]; then
-			sed -n 's/^# //p' "$dir/tap.log" | grep -v '^[A-Za-z0-9+/=]*$' | tail -n 40 >&2
-			die "source $name: no state saved, see $dir/tap.log"
-		fi
-		grep -E '^# (time|state file|monitor|qemu-shim: KVM_GET_XSAVE)' "$dir/tap.log" | tail -n 12 |
-			sed "s/^# /    $name: /" >&2
-		echo "$name $kernel $cpu $(tapval "$dir/tap.log" 'host-xfeatures: ')" >>"$out/sources"
-		;;
-	dest)
-		src=$a kernel=$b cpu=$c quirk=$d want=$e
-		dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
-		case $quirk in
-		on) flag= ;;
-		off) flag=--disable-quirk ;;
-		on-noshim) flag=--no-shim ;;
-		*) die "bad quirk '$quirk' in $matrix (on, off or on-noshim)" ;;
-		esac
-		machine=$(tapval "$out/src-$src/tap.log" 'qemu-machine: ')
-		echo "qemu-load $((tmo - 30)) /bin/qemu-load $flag --machine ${machine:-pc} $load_s" >"$out/list"
-		echo "--- destination: $kernel kernel on -cpu $cpu, quirk $quirk, state of $src" >&2
-		mkdir -p "$dir"
-		cp "$out/src-$src/qemu-state.b64" "$out/qemu-state.b64"
-		tstart
-		vrc=0
-		boot "$kernel" "$cpu" "$out/list" "$dir" "$out/qemu-state.b64" || vrc=$?
-		tend "boot-dst-$kernel-$cpu-$quirk"
-		t=$dir/tap.log
-		verdict=$(sed -n 's/^# qemu-guest: //p' "$t" | head -n1)
-		case $verdict in
-		verified*) g=verified ;;
-		FAILED*) g=FAILED ;;
-		*) g=not-run verdict="no verdict (boot.sh rc=$vrc)" ;;
-		esac
-		setx=$(sed -n 's/^# incoming: qemu-shim: KVM_SET_XSAVE xstate_bv=\([^:]*\): \(.*\)/\2 (bv \1)/p' "$t" | tail -n1)
-		[ "$quirk" = on-noshim ] && setx="n/a (no shim)"
-		qmsg=$(sed -n 's/^# qemu: //p' "$t" | { grep -v '^(empty)$' || true; } | head -n1)
-		trim=$(sed -n 's/^# trace: .*kvm_xsave_trim: //p' "$t" | head -n1)
-		qok=yes
-		if [ "$quirk" = off ] && ! grep -q '^# qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2.*: 0 ' "$t"; then
-			qok=no
-		fi
-		# ok: the guest verified its state after the resume (and, with the
-		# shim, KVM_SET_XSAVE of the incoming state returned 0).  fail: the
-		# guest itself reported a FAIL (not a QEMU crash or a silent guest)
-		# and, with the shim, KVM_SET_XSAVE returned -EINVAL.
-		case $quirk in on-noshim) sx= ;; *) sx=$setx ;; esac
-		v=FAIL
-		if [ "$vrc" = 0 ] && [ "$qok" = yes ]; then
-			case $want in
-			ok) [ "$g" = verified ] && case $sx in ""|"0 "*) v=PASS ;; esac ;;
-			fail) [ "$g" = FAILED ] && case $verdict in *"(FAIL "*)
-				case $sx in ""|-EINVAL*) v=PASS ;; esac ;; esac ;;
-			esac
-		fi
-		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
-		printf '%-7s %-19s %-9s %-19s %-9s %-6s %-4s %s\n' "$kernel" "$cpu" "$quirk" "${setx:-?}" \
-			"$g" "$want" "$v" "qemu: ${qmsg:-(nothing)}; guest: $verdict${trim:+; trace: $trim}" >>"$table"
-		echo "    $v: $kernel $cpu quirk $quirk: KVM_SET_XSAVE ${setx:-?}; qemu-guest: $verdict" >&2
-		;;
-	*) die "bad line in $matrix: $kind $a $b $c $d $e" ;;
-	esac
-done < <(strip_comments "$matrix")
-rm -f "$out/list" "$out/qemu-state.b64"
+# What QEMU 10 prints when the incoming state's KVM_SET_XSAVE fails, and
+# exits with (expectation "refused" of a matrix row).
+REFUSED_MSG='Putting registers after init: Failed to set XSAVE: Invalid argument'
+REFUSED_RC=1
 
-echo
-echo "Source hosts (L1 kernel, L1 CPU model, L1 host xfeatures; the L2 guest is qemu64,+xsave under QEMU 7.2 -accel kvm):"
-while read -r n k c x; do
-	bv=$(sed -n 's/^# qemu-shim: KVM_GET_XSAVE2\{0,1\} xstate_bv=//p' "$out/src-$n/tap.log" | tail -n1)
-	sz=$(tapval "$out/src-$n/tap.log" 'state file: ')
-	printf '  %-3s %-8s %-12s xfeatures %-6s saved XSTATE_BV %s; state file %s\n' "$n" "$k" "$c" "$x" "${bv:-?}" "$sz"
-done <"$out/sources"
-echo
-printf '%-7s %-19s %-9s %-19s %-9s %-6s %-4s %s\n' dest-k dest-cpu qrk KVM_SET_XSAVE guest expect res "details"
-cat "$table"
-if grep -h '^# note: ' "$out"/*/tap.log >/dev/null 2>&1; then
+pass=0 fail=0
+# run_table MATRIX: boot every line of MATRIX; rows in $tdir/table, counts
+# added to pass/fail.
+run_table() {
+	local matrix=$1 tq tbin kind a b c d e name kernel cpu sq src quirk want dir flag machine mtype
+	local vrc t verdict g setx qmsg trim qok sx v qexit resumed dbg extra n
+	tq=$(table_qemu "$matrix")
+	tbin=$(qemu_bin "$tq")
+	tdir=$(table_dir "$matrix")
+	mkdir -p "$tdir"
+	# qemu.cpio always (it also has the L2 guest, the shim and the guest
+	# scripts), plus the archive of every other QEMU of the matrix.
+	qcpios=$(qemu_cpio 7.2)
+	for q in $(qemus "$matrix"); do
+		[ "$q" = 7.2 ] || qcpios="$qcpios $(qemu_cpio "$q")"
+	done
+	: >"$tdir/table"
+	: >"$tdir/sources"
+	tpass=0 tfail=0
+	while read -r kind a b c d e; do
+		case $kind in
+		qemu) ;;
+		source)
+			name=$a kernel=$b cpu=$c sq=${d:-$tq}
+			dir=$tdir/src-$name
+			echo "qemu-save $((tmo - 30)) /bin/qemu-save --qemu $(qemu_bin "$sq")" >"$tdir/list"
+			echo "--- source $name: QEMU $sq on the $kernel kernel on -cpu $cpu" >&2
+			tstart
+			vrc=0
+			boot "$kernel" "$cpu" "$tdir/list" "$dir" || vrc=$?
+			tend "boot-src-$name${tdir#"$out"}"
+			[ "$vrc" = 0 ] || die "source $name: VM failed (boot.sh rc=$vrc), see $dir/console.log and $dir/tap.log"
+			tap_block "$dir/tap.log" STATE >"$dir/qemu-state.b64"
+			if [ ! -s "$dir/qemu-state.b64" ]; then
+				sed -n 's/^# //p' "$dir/tap.log" | grep -v '^[A-Za-z0-9+/=]*$' | tail -n 40 >&2
+				die "source $name: no state saved, see $dir/tap.log"
+			fi
+			grep -E '^# (time|state file|monitor|qemu-shim: KVM_GET_XSAVE)' "$dir/tap.log" | tail -n 12 |
+				sed "s/^# /    $name: /" >&2
+			echo "$name $kernel $cpu $(tapval "$dir/tap.log" 'host-xfeatures: ') $sq" >>"$tdir/sources"
+			;;
+		dest)
+			src=$a kernel=$b cpu=$c quirk=$d want=$e
+			sq=$(awk -v n="$src" '$1 == n {print $5}' "$tdir/sources")
+			[ -n "$sq" ] || die "$matrix: destination of source '$src' before (or without) its source line"
+			dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
+			# the same row twice: keep both logs
+			n=2
+			while [ -e "$dir" ]; do dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
+			case $quirk in
+			on) flag= ;;
+			off) flag=--disable-quirk ;;
+			on-noshim) flag=--no-shim ;;
+			*) die "bad quirk '$quirk' in $matrix (on, off or on-noshim)" ;;
+			esac
+			case $want in
+			ok|fail|refused) ;;
+			*) die "bad expectation '$want' in $matrix (ok, fail or refused)" ;;
+			esac
+			machine=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine: ')
+			machine=${machine:-pc}
+			if [ "$sq" != "$tq" ]; then
+				# Another QEMU's state: its "pc" is another machine version;
+				# load it with the source's versioned machine type.
+				mtype=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine-type: ')
+				[ -n "$mtype" ] || die "source $src did not say which machine type 'pc' is in QEMU $sq"
+				machine=$mtype${machine#pc}
+			fi
+			echo "qemu-load $((tmo - 30)) /bin/qemu-load --qemu $tbin $flag --machine $machine $load_s" >"$tdir/list"
+			echo "--- destination: QEMU $tq on the $kernel kernel on -cpu $cpu, quirk $quirk, state of $src (QEMU $sq, -M $machine)" >&2
+			mkdir -p "$dir"
+			cp "$tdir/src-$src/qemu-state.b64" "$tdir/qemu-state.b64"
+			tstart
+			vrc=0
+			boot "$kernel" "$cpu" "$tdir/list" "$dir" "$tdir/qemu-state.b64" || vrc=$?
+			tend "boot-dst-$src-$kernel-$cpu-$quirk${tdir#"$out"}"
+			t=$dir/tap.log
+			verdict=$(sed -n 's/^# qemu-guest: //p' "$t" | head -n1)
+			case $verdict in
+			verified*) g=verified ;;
+			FAILED*) g=FAILED ;;
+			*) g=not-run verdict="no verdict (boot.sh rc=$vrc)" ;;
+			esac
+			setx=$(sed -n 's/^# incoming: qemu-shim: KVM_SET_XSAVE xstate_bv=\([^:]*\): \(.*\)/\2 (bv \1)/p' "$t" | tail -n1)
+			[ "$quirk" = on-noshim ] && setx="n/a (no shim)"
+			qmsg=$(sed -n 's/^# qemu: //p' "$t" | { grep -v '^(empty)$' || true; } | head -n3 | sed ':a;N;$!ba;s/\n/ | /g')
+			trim=$(sed -n 's/^# trace: .*kvm_xsave_trim: //p' "$t" | head -n1)
+			qexit=$(sed -n 's/^# qemu-exit: //p' "$t" | head -n1)
+			resumed=no
+			grep -q '^# resume: cont sent' "$t" && resumed=yes
+			# The destination's debugcon: empty = the guest never ran there.
+			dbg=ran
+			grep -q '^# debugcon: (empty)$' "$t" && dbg=empty
+			qok=yes
+			if [ "$quirk" = off ] && ! grep -q '^# qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2.*: 0 ' "$t"; then
+				qok=no
+			fi
+			# ok: the guest verified its state after the resume (and, with the
+			# shim, KVM_SET_XSAVE of the incoming state returned 0).  fail: the
+			# guest itself reported a FAIL (not a QEMU crash or a silent guest)
+			# and, with the shim, KVM_SET_XSAVE returned -EINVAL.  refused:
+			# QEMU exited by itself with status $REFUSED_RC and printed
+			# $REFUSED_MSG during the incoming migration, was never resumed,
+			# the guest never ran on the destination (empty debugcon), and,
+			# with the shim, KVM_SET_XSAVE returned -EINVAL.
+			case $quirk in on-noshim) sx= ;; *) sx=$setx ;; esac
+			v=FAIL
+			if [ "$vrc" = 0 ] && [ "$qok" = yes ]; then
+				case $want in
+				ok) [ "$g" = verified ] && case $sx in ""|"0 "*) v=PASS ;; esac ;;
+				fail) [ "$g" = FAILED ] && case $verdict in *"(FAIL "*)
+					case $sx in ""|-EINVAL*) v=PASS ;; esac ;; esac ;;
+				refused)
+					if [ "$g" = FAILED ] && [ "$qexit" = "exited by itself, exit status $REFUSED_RC" ] &&
+						[ "$resumed" = no ] && [ "$dbg" = empty ] &&
+						sed -n 's/^# qemu: //p' "$t" | grep -qF -- "$REFUSED_MSG"; then
+						case $sx in ""|-EINVAL*) v=PASS ;; esac
+					fi ;;
+				esac
+			fi
+			if [ "$v" = PASS ]; then
+				pass=$((pass + 1)) tpass=$((tpass + 1))
+			else
+				fail=$((fail + 1)) tfail=$((tfail + 1))
+			fi
+			extra=
+			[ "$sq" != "$tq" ] && extra="state of QEMU $sq, -M $machine; "
+			[ "$tq" != 7.2 ] && extra="${extra}exit: ${qexit:-?}; resumed: $resumed; "
+			printf '%-4s %-7s %-19s %-9s %-19s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" "${setx:-?}" \
+				"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict${trim:+; trace: $trim}" >>"$tdir/table"
+			echo "    $v: $kernel $cpu quirk $quirk: KVM_SET_XSAVE ${setx:-?}; qemu-exit: ${qexit:-?}; qemu-guest: $verdict" >&2
+			;;
+		*) die "bad line in $matrix: $kind $a $b $c $d $e" ;;
+		esac
+	done < <(strip_comments "$matrix")
+	rm -f "$tdir/list" "$tdir/qemu-state.b64"
+}
+
+# print_table MATRIX: the table of one matrix.
+print_table() {
+	local tq tdir n k c x q bv sz ver
+	tq=$(table_qemu "$1")
+	tdir=$(table_dir "$1")
+	ver=$(sed -n 's/^# qemu-version: QEMU emulator version //p' "$tdir"/dst-*/tap.log 2>/dev/null | head -n1)
 	echo
-	echo "Notes from the VMs:"
-	grep -h '^# note: ' "$out"/*/tap.log | sed 's/^# note: /  /' | sort | uniq -c
-fi
+	echo "==== QEMU $tq${ver:+ ($ver)} as destination, ${1#"$TOP"/} ===="
+	echo "Source hosts (L1 kernel, L1 CPU model, L1 host xfeatures, QEMU; the L2 guest is qemu64,+xsave, -accel kvm):"
+	while read -r n k c x q; do
+		bv=$(sed -n 's/^# qemu-shim: KVM_GET_XSAVE2\{0,1\} xstate_bv=//p' "$tdir/src-$n/tap.log" | tail -n1)
+		sz=$(tapval "$tdir/src-$n/tap.log" 'state file: ')
+		ver=$(tapval "$tdir/src-$n/tap.log" 'qemu: QEMU emulator version ')
+		printf '  %-3s %-8s %-12s xfeatures %-6s QEMU %s: saved XSTATE_BV %s; state file %s\n' "$n" "$k" "$c" "$x" \
+			"${ver:-$q}" "${bv:-?}" "$sz"
+	done <"$tdir/sources"
+	echo
+	printf '%-4s %-7s %-19s %-9s %-19s %-9s %-7s %-4s %s\n' src dest-k dest-cpu qrk KVM_SET_XSAVE guest expect res "details"
+	cat "$tdir/table"
+	if grep -h '^# note: ' "$tdir"/*/tap.log >/dev/null 2>&1; then
+		echo
+		echo "Notes from the VMs:"
+		grep -h '^# note: ' "$tdir"/*/tap.log | sed 's/^# note: /  /' | sort | uniq -c
+	fi
+	echo "qemu-demo table QEMU $tq: $tpass passed, $tfail failed (logs: $tdir)"
+}
+
+for m in $matrices; do
+	run_table "$m"
+	print_table "$m"
+done
+
 echo
 echo "Times (s):"
 sed 's/^/  /' "$times"
-for d in "$out"/src-* "$out"/dst-*; do
+for d in "$out"/src-* "$out"/dst-* "$out"/*/src-* "$out"/*/dst-*; do
 	[ -f "$d/tap.log" ] || continue
-	printf '  %-40s %s\n' "${d##*/}" "$(sed -n 's/^# time: //p' "$d/tap.log" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+	printf '  %-48s %s\n' "${d#"$out"/}" "$(sed -n 's/^# time: //p' "$d/tap.log" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
 done
 echo "  total $(( $(date +%s) - T0 ))"
 echo

@@ -1,13 +1,31 @@
 # shellcheck shell=dash disable=SC2034
 # Guest-side helpers for qemu-save / qemu-load (busybox sh, sourced).
-# QEMU (the host's Debian qemu-system-x86_64 and its libraries, packed by
-# scripts/qemu-cpio.sh) runs inside the booted test kernel with -accel kvm,
+# QEMU (the host's Debian qemu-system-x86_64 7.2 and its libraries, packed by
+# scripts/qemu-cpio.sh, or Debian trixie's QEMU 10 under /qemu10, packed by
+# scripts/qemu10-cpio.sh) runs inside the booted test kernel with -accel kvm,
 # its HMP monitor on the fifos /tmp/mon.in and /tmp/mon.out.
 D=${QEMU_MIGRATE_DIR:-/usr/share/qemu-migrate}
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
 L2_CPU=${L2_CPU:-qemu64,+xsave}
 MACHINE=pc
 QEMU_ARGS="-accel ${QEMU_ACCEL:-kvm} -nodefaults -no-user-config -display none -m 16 -cpu $L2_CPU -bios $D/guest.bin -serial none -parallel none"
+
+# qemu_opt "$@": handle a leading "--qemu PATH" (the QEMU binary or wrapper
+# to run; default /usr/bin/qemu-system-x86_64); sets SHIFT to the number of
+# arguments used.
+qemu_opt() {
+	SHIFT=0
+	if [ "${1:-}" = --qemu ]; then
+		[ -x "${2:-}" ] || { echo "no QEMU at '${2:-}'"; exit 1; }
+		QEMU=$2
+		SHIFT=2
+	fi
+}
+
+# machine_type: what "-M pc" is an alias of in this QEMU (pc-i440fx-X.Y).
+machine_type() {
+	$QEMU -M help 2>/dev/null | sed -n 's/^pc  .*(alias of \([^)]*\)).*/\1/p' | head -n1
+}
 
 # now: seconds since boot, two decimals.
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -23,8 +41,15 @@ mon_start() {
 }
 mon_reader() { cat /tmp/mon.out >>/tmp/mon.log & READER=$!; }
 
-# mon CMD: send one HMP command.
-mon() { echo "$*" >/tmp/mon.in; }
+# mon CMD: send one HMP command.  In a child with a time limit: when QEMU
+# exits (QEMU 10 does on a failed incoming migration) between alive() and the
+# write, the write raises SIGPIPE, and an open of the fifo without a reader
+# blocks; either must not take this script with it.
+mon() {
+	# shellcheck disable=SC2016
+	timeout 10 sh -c 'echo "$1" >/tmp/mon.in' mon "$*" 2>/dev/null ||
+		echo "monitor: command '$*' not delivered (QEMU gone)"
+}
 
 # alive: QEMU still running.
 alive() { kill -0 "$QPID" 2>/dev/null; }
@@ -84,8 +109,9 @@ squeeze() {
 	awk '{ o = ""; while (match($0, /VV+/)) { o = o substr($0, 1, RSTART - 1) "[" RLENGTH " x V]"; $0 = substr($0, RSTART + RLENGTH) } print "debugcon: " o $0 }' "$1"
 }
 
-# show TAG FILE: print FILE with every line prefixed by TAG.
-show() { [ -s "$2" ] && sed "s/^/$1/" "$2" || echo "${1}(empty)"; }
+# show TAG FILE: print FILE with every line prefixed by TAG (a last line
+# without a newline, such as a monitor prompt, gets one).
+show() { [ -s "$2" ] && awk -v t="$1" '{ print t $0 }' "$2" || echo "${1}(empty)"; }
 
 # start_qemu DEBUGCON-FILE [QEMU ARGS...]: start QEMU in the background
 # (QPID) with the monitor on the fifos, stdout+stderr in /tmp/qemu.out and
