@@ -13,7 +13,7 @@ v=${STABLE:?set STABLE to a version of config/stable-kernels}
 initramfs=$(stable_dir "$v")/initramfs.cpio
 [ -f "$initramfs" ] || die "no $initramfs; run 'STABLE=$v scripts/stable-initramfs.sh'"
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
-tests=$(strip_comments "$TOP/selftests/stable-tests" | awk '{print $1}')
+tests=$(strip_comments "$TOP/selftests/stable-tests" | awk '{print $1}' | tr '\n' ' ')
 mode_of() { strip_comments "$TOP/selftests/stable-tests" | awk -v t="$1" '$1 == t {print $2}'; }
 pass=0 fail=0
 problem() { echo "stable-vmtest: $*"; fail=$((fail + 1)); }
