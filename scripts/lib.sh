@@ -181,7 +181,10 @@ flavor_slowdown() {
 # filtered by config/checkpatch.ignore into LOG (raw output in LOG.raw);
 # true if nothing but documented exceptions remains.
 checkpatch_clean() {
-	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$1") >"$2.raw" 2>&1 || true
+	local p
+	p=$(realpath -e "$1") || die "checkpatch_clean: no patch $1"
+	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$p") >"$2.raw" 2>&1 || true
+	! grep -q 'open failed' "$2.raw" || die "checkpatch_clean: checkpatch could not read $p"
 	python3 "$TOP/scripts/checkpatch-filter.py" "$TOP/config/checkpatch.ignore" <"$2.raw" >"$2"
 	grep -q '^remaining: 0$' "$2"
 }
