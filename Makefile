@@ -9,7 +9,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
-	compare bisect lint export check check-stable demo send fuzz repro-tree harness-test mutate postings fuzz-soak bench clean
+	compare bisect lint export check check-stable demo send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest clean
 
 all: check
 
@@ -81,6 +81,9 @@ fuzz:
 
 fuzz-soak:
 	@$(S)/fuzz-soak.sh
+
+kselftest:
+	@$(S)/kselftest.sh
 
 bench:
 	@$(S)/bench.sh

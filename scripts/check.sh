@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: deps, tree, lint, bisect, kernels, selftests, vmtest on base and
 # patched over the whole CPU-model matrix, base/patched comparison, the
+# kselftest runner path (run_kselftest.sh), the
 # harness's own tests, the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over
 # the matrix, a bounded KVM_SET_XSAVE fuzz run on it with the differential
 # replay, and the demo.  Ends with "N passed, N failed".
@@ -67,6 +68,12 @@ check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
 count "$BUILD/logs/check-compare.log"
 grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
+# The kselftest runner path (the selftests' install target, which make
+# kselftest-install runs, and run_kselftest.sh in the guest): the series'
+# tests and the kvm collection on patched, the series' tests on base.
+stage kselftest "$S/kselftest.sh" 2>&1 | tee "$BUILD/logs/check-kselftest.log" || true
+count "$BUILD/logs/check-kselftest.log"
+grep -E '^FAIL: ' "$BUILD/logs/check-kselftest.log" | sed 's/^/kselftest: /' >>"$summary" || true
 # Deliberate bugs in the series' kernel code must each fail a named case of
 # the series' tests (the new tests skip on base, so this is their proof).
 stage mutation "$S/mutate.sh" 2>&1 | tee "$BUILD/logs/check-mutation.log" || true

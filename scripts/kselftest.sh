@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Stage: the kselftest runner path, as kernel CI farms run selftests.
+#  1. builds the series' tests with the selftests' own install target
+#     (make headers; make -C tools/testing/selftests TARGETS="kvm x86"
+#     install) from a worktree of branch "series", statically linked, into
+#     build/kselftest/install (run_kselftest.sh, kselftest/, kselftest-list.txt);
+#  2. packs that install into an extra cpio archive (boot.sh VM_CPIO) with
+#     what run_kselftest.sh and the tests need beyond busybox and the
+#     harness's guest init (selftests/guest/init, unchanged): GNU timeout
+#     (runner.sh gives each test a timeout only if /usr/bin/timeout exists;
+#     busybox's lacks --foreground and exits 143, not 124), bash and an
+#     /etc/passwd for nx_huge_pages_test.sh, the host libraries of both, and
+#     the guest wrapper selftests/kselftest/run (/dev/std* links, /dev/shm);
+#     run_kselftest.sh and runner.sh themselves run under busybox sh;
+#  3. boots build/patched/bzImage on -cpu max,+svm and runs run_kselftest.sh
+#     on the kvm collection plus x86:xstate_mxcsr_64, less the tests of
+#     selftests/kselftest/slow-tcg (KSFT_ALL=1: the whole collection); parses
+#     its KTAP output: a well-formed plan, every series test "ok" and not
+#     SKIP, no "not ok" but those of selftests/known-tcg-failures and
+#     selftests/kselftest/known-failures (selftests/flaky-tests get two more
+#     attempts, one VM each);
+#  4. boots build/base/bzImage with the same install and runs the series'
+#     tests there: each new test must give what selftests/new-tests says
+#     (skip-on-base: SKIP, fail-on-base: not ok), state_test must pass, and
+#     the tests of selftests/kselftest/known-failures must fail there too.
+# Ends with "kselftest: N passed, N failed"; exits non-zero on any failure.
+# Logs and VM output: build/kselftest/ (kept).
+# Environment: KSFT_CPU (default max,+svm), KSFT_ALL=1, KSFT_TIMEOUT=S (the
+# runner's per-test timeout, -o; default: the collections' settings files).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+t_start=$(date +%s)
+need make gcc strip readelf ldd cpio git qemu-system-x86_64 timeout
+# The selftests' install rule (tools/testing/selftests/lib.mk) uses rsync.
+need rsync
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" ||
+	die "busybox-static not installed; run 'make deps'"
+[ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+for k in patched base; do
+	[ -f "$BUILD/$k/bzImage" ] || die "no $BUILD/$k/bzImage; run 'make kernels'"
+done
+
+ks=$BUILD/kselftest
+src=$ks/linux          # worktree of branch "series"
+obj=$ks/obj            # O=: headers and selftest objects
+inst=$ks/install       # KSFT_INSTALL_PATH
+logs=$ks/logs
+mkdir -p "$logs"
+CPU=${KSFT_CPU:-max,+svm}
+# The model name of that CPU in selftests/cpu-models (for the model globs of
+# selftests/known-tcg-failures).
+MODEL=$(awk -v c="$CPU" '!/^[[:space:]]*#/ && $2 == c {print $1; exit}' "$TOP/selftests/cpu-models")
+MODEL=${MODEL:-custom}
+
+# The series' tests, as collection:test of kselftest-list.txt.
+series_tests="kvm:xsave_trim_test kvm:xsave_mxcsr_test kvm:state_test x86:xstate_mxcsr_64"
+for t in $(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}'); do
+	echo " $series_tests " | grep -q ":$t " || die "selftests/new-tests names $t, which is not in this script's series test list"
+done
+
+# --- 1. build and install --------------------------------------------------
+worktree_at "$src" series
+t0=$(date +%s)
+blog=$logs/build.log
+log "building the kvm and x86 selftests of $(git -C "$src" log --oneline -1 | cut -c1-60) with 'install' (log: $blog)"
+# Static: the guest has no libc.  EXTRA_CFLAGS reaches both Makefiles (kvm
+# adds it to CFLAGS; x86 passes it to every compile and link), but on the
+# command line it overrides x86/Makefile's own "EXTRA_CFLAGS +=
+# -DCAN_BUILD_32 -DCAN_BUILD_64", so those are passed here (32-bit builds are
+# checked below).  USERLDFLAGS=-static would reach kvm only.
+make -C "$src" O="$obj" -s headers >"$blog" 2>&1 ||
+	{ tail -20 "$blog"; die "make headers failed, see $blog"; }
+rm -rf "$inst"
+make -C "$src/tools/testing/selftests" -j"$JOBS" O="$obj" TARGETS="kvm x86" \
+	KSFT_INSTALL_PATH="$inst" EXTRA_CFLAGS="-static -DCAN_BUILD_32 -DCAN_BUILD_64" \
+	install >>"$blog" 2>&1 ||
+	{ grep -E "error|Error" "$blog" | head -20; die "selftests install failed, see $blog"; }
+! grep -q '^Skipping non-existent dir' "$blog" || die "a target was not installed: $(grep '^Skipping non-existent dir' "$blog")"
+for f in run_kselftest.sh kselftest/runner.sh kselftest/ktap_helpers.sh kselftest-list.txt; do
+	[ -f "$inst/$f" ] || die "$inst/$f missing after install"
+done
+for t in $series_tests x86:sigreturn_32; do
+	grep -qx "$t" "$inst/kselftest-list.txt" || die "$t not in $inst/kselftest-list.txt (32-bit x86 tests need gcc-multilib)"
+	[ -x "$inst/${t%%:*}/${t#*:}" ] || die "$inst/${t%%:*}/${t#*:} not installed"
+done
+dyn=$(find "$inst" -type f -perm -u+x -exec sh -c 'readelf -l "$1" 2>/dev/null | grep -q "program interpreter" && echo "${1#'"$inst"'/}"' _ {} \;)
+[ -z "$dyn" ] || die "dynamically linked binaries in the install (the guest has no libc): $dyn"
+log "installed $(wc -l <"$inst/kselftest-list.txt") tests ($(grep -c '^kvm:' "$inst/kselftest-list.txt") kvm, $(grep -c '^x86:' "$inst/kselftest-list.txt") x86) into $inst in $(($(date +%s) - t0)) s"
+
+# --- 2. the archives --------------------------------------------------------
+# Base archive: busybox and the harness's guest init only (the tests come
+# from the kselftest install, not from build/initramfs.cpio).
+root=$ks/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP/selftests/guest/init" "$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$ks/base.cpio"
+rm -rf "$root"
+# Extra archive: /kselftest = the install (binaries stripped), the runner
+# wrapper, GNU timeout and bash with their libraries at the host's paths.
+mkdir -p "$root"/{bin,usr/bin}
+rsync -a --exclude=kselftest-packages "$inst/" "$root/kselftest/"
+find "$root/kselftest" -type f -perm -u+x -exec sh -c 'readelf -h "$1" >/dev/null 2>&1 && strip "$1"' _ {} \;
+cp "$TOP/selftests/kselftest/run" "$root/bin/ksft-run"
+chmod +x "$root/bin/ksft-run"
+cp /usr/bin/timeout "$root/usr/bin/timeout"
+cp /bin/bash "$root/bin/bash"
+# nx_huge_pages_test.sh asks whoami whether it runs as root.
+mkdir -p "$root/etc"
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+for l in $( { ldd /usr/bin/timeout; ldd /bin/bash; } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u); do
+	mkdir -p "$root$(dirname "$l")"
+	cp -L "$l" "$root$l"
+done
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$ks/kselftest.cpio"
+rm -rf "$root"
+log "archives: $ks/base.cpio, $ks/kselftest.cpio ($(du -m "$ks/kselftest.cpio" | cut -f1) MiB)"
+
+# --- 3. VM runs ---------------------------------------------------------------
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# vm KERNEL OUT VM-TIMEOUT RUNNER-ARGS...: boot KERNEL with the install and
+# run run_kselftest.sh RUNNER-ARGS; OUT/ktap = its KTAP output, OUT/results =
+# "collection:test PASS|FAIL|SKIP|XFAIL" in KTAP order.  Returns boot.sh's rc.
+vm() {
+	local k=$1 out=$2 tmo=$3 rc=0
+	shift 3
+	mkdir -p "$out"
+	echo "kselftest $((tmo - 30)) /bin/ksft-run $*" >"$out/run.list"
+	log "$k on -cpu $CPU: run_kselftest.sh $* (VM timeout ${tmo}s; console: $out/console.log)"
+	local t0
+	t0=$(date +%s)
+	VM_INITRAMFS=$ks/base.cpio VM_CPIO=$ks/kselftest.cpio \
+		"$TOP/scripts/boot.sh" "$BUILD/$k/bzImage" "$CPU" "$out/run.list" "$out" "$tmo" || rc=$?
+	# The end marker carries the runner's exit status: "KSFT-END rc=N".
+	sed -n 's/^# KSFT-END rc=//p' "$out/tap.log" >"$out/runner-rc" 2>/dev/null || true
+	sed -n '/^# KSFT-BEGIN$/,/^# KSFT-END/p' "$out/tap.log" | sed '1d;$d;s/^# //' >"$out/ktap"
+	sed -nE 's/^(ok|not ok) [0-9]+ selftests: ([^:]+): ([^ ]+)( # (.*))?$/\2:\3 \1 \5/p' "$out/ktap" |
+		awk '{r = ($2 == "ok") ? (($3 == "SKIP" || $3 == "XFAIL") ? $3 : "PASS") : "FAIL"; print $1, r}' >"$out/results"
+	log "$k: $(grep -c ' PASS$' "$out/results" || true) pass, $(grep -c ' FAIL$' "$out/results" || true) fail, $(grep -c ' SKIP$' "$out/results" || true) skip in $(($(date +%s) - t0)) s (boot.sh rc=$rc)"
+	return $rc
+}
+
+# check_run NAME OUT BOOT-RC: the VM finished, no kernel splat, the KTAP
+# output is well formed (one plan 1..N, N results numbered 1..N, totals).
+check_run() {
+	local name=$1 out=$2 brc=$3 n cnt seq
+	if [ "$brc" != 0 ]; then bad "$name: VM did not finish its list (boot.sh rc=$brc; see $out/console.log)"; return; fi
+	if tap_splat "$out/tap.log"; then bad "$name: kernel splat (see $out/tap.log)"; else ok; fi
+	n=$(grep -cE '^1\.\.[0-9]+$' "$out/ktap" || true)
+	if [ "$n" != 1 ]; then bad "$name: $n KTAP plan lines (want 1; see $out/ktap)"; return; fi
+	n=$(sed -nE 's/^1\.\.([0-9]+)$/\1/p' "$out/ktap")
+	cnt=$(grep -cE '^(ok|not ok) [0-9]+ ' "$out/ktap" || true)
+	seq=$(grep -E '^(ok|not ok) [0-9]+ ' "$out/ktap" | awk '{n = ($1 == "ok") ? $2 : $3; if (n != NR) {print "bad"; exit}}')
+	if [ "$n" -gt 0 ] && [ "$cnt" = "$n" ] && [ -z "$seq" ] && [ "$(wc -l <"$out/results")" = "$n" ] &&
+		grep -q '^# Totals: pass:' "$out/ktap" && [ -s "$out/runner-rc" ]; then
+		ok
+	else
+		bad "$name: malformed KTAP: plan 1..$n, $cnt results, $(wc -l <"$out/results") parsed, numbering ${seq:-ok}, runner rc '$(cat "$out/runner-rc")' (see $out/ktap)"
+	fi
+}
+
+result_of() { awk -v t="$1" '$1 == t {print $2; exit}' "$2"; }
+
+# known_failure TEST: listed for this model in selftests/known-tcg-failures
+# or selftests/kselftest/known-failures ("<test> <model glob> <reason>").
+known_failure() {
+	local t=$1 m
+	while read -r m; do
+		# shellcheck disable=SC2254
+		case $MODEL in $m) return 0 ;; esac
+	done < <(cat "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" |
+		awk -v t="$t" '!/^[[:space:]]*#/ && $1 == t {print $2}')
+	return 1
+}
+
+# Patched: the kvm collection (less selftests/kselftest/slow-tcg) and the
+# series' x86 selftest.
+args=(-c kvm -t x86:xstate_mxcsr_64)
+if [ "${KSFT_ALL:-0}" != 1 ]; then
+	for t in $(strip_comments "$TOP/selftests/kselftest/slow-tcg" | awk '{print $1}'); do
+		grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "selftests/kselftest/slow-tcg names $t, not in the kvm collection"
+		args+=(-S "kvm:$t")
+	done
+fi
+[ -z "${KSFT_TIMEOUT:-}" ] || args+=(-o "$KSFT_TIMEOUT")
+out=$ks/patched
+brc=0
+# Hard bound on the whole run (each test also has the runner's timeout,
+# 120 s from kvm/settings); the default run takes about 4 min.
+vmtmo=900
+[ "${KSFT_ALL:-0}" != 1 ] || vmtmo=1200
+vm patched "$out" "${KSFT_VM_TIMEOUT:-$vmtmo}" "${args[@]}" || brc=$?
+check_run patched "$out" "$brc"
+res=$out/results
+for t in $series_tests; do
+	r=$(result_of "$t" "$res")
+	echo "patched: $t ${r:-no result}" >&2
+	if [ "$r" = PASS ]; then ok; else bad "patched: series test $t: ${r:-no result} (want PASS)"; fi
+done
+# Unexpected failures; flaky ones get two more attempts (one VM each).
+unexpected=() flaky=()
+while read -r t r; do
+	[ "$r" = FAIL ] || continue
+	n=${t#*:}
+	if known_failure "$n"; then
+		log "patched: $t not ok, a known failure ($(grep -h "^$n " "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | head -n1 | awk '{$1 = $2 = ""; sub(/^ +/, ""); print}'))"
+	elif strip_comments "$TOP/selftests/flaky-tests" | awk '{print $1}' | grep -qx "$n"; then
+		flaky+=("$t")
+	else
+		unexpected+=("$t")
+	fi
+done <"$res"
+for attempt in 2 3; do
+	[ ${#flaky[@]} -gt 0 ] || break
+	fa=()
+	for t in "${flaky[@]}"; do fa+=(-t "$t"); done
+	log "patched: retrying flaky ${flaky[*]} (attempt $attempt of 3)"
+	rbrc=0
+	vm patched "$ks/patched-retry$attempt" 300 "${fa[@]}" || rbrc=$?
+	still=()
+	for t in "${flaky[@]}"; do
+		[ "$rbrc" = 0 ] && [ "$(result_of "$t" "$ks/patched-retry$attempt/results")" = PASS ] || still+=("$t")
+	done
+	flaky=("${still[@]+"${still[@]}"}")
+done
+unexpected+=("${flaky[@]+"${flaky[@]}"}")
+if [ ${#unexpected[@]} -eq 0 ]; then ok; else bad "patched: not ok and not in selftests/known-tcg-failures: ${unexpected[*]}"; fi
+for t in $(cat "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | strip_comments /dev/stdin | awk '{print $1}'); do
+	r=$(result_of "kvm:$t" "$res")
+	[ "$r" != PASS ] || log "note: kvm:$t, listed as a known failure, passed"
+done
+echo "patched: $(grep -E '^# Totals:' "$out/ktap" || echo 'no totals')" >&2
+
+# Base: the series' tests with the same install, and the known failures of
+# selftests/kselftest/known-failures (which must fail there too).
+out=$ks/base
+args=()
+kf=$(strip_comments "$TOP/selftests/kselftest/known-failures" | awk '{print "kvm:" $1}')
+for t in $series_tests $kf; do args+=(-t "$t"); done
+brc=0
+vm base "$out" 300 "${args[@]}" || brc=$?
+check_run base "$out" "$brc"
+for t in $series_tests; do
+	mode=$(strip_comments "$TOP/selftests/new-tests" | awk -v t="${t#*:}" '$1 == t {print $2}')
+	case $mode in
+	skip-on-base) want=SKIP ;;   # needs the series' quirk
+	fail-on-base) want=FAIL ;;   # tests a fix (FAIL on base on max, selftests/new-tests)
+	"") want=PASS ;;             # a changed upstream test: must still pass
+	*) die "unknown mode '$mode' for $t in selftests/new-tests" ;;
+	esac
+	r=$(result_of "$t" "$out/results")
+	echo "base: $t ${r:-no result} (want $want${mode:+, $mode})" >&2
+	if [ "$r" = "$want" ]; then ok; else bad "base: $t: ${r:-no result} (want $want${mode:+, $mode})"; fi
+done
+for t in $kf; do
+	r=$(result_of "$t" "$out/results")
+	if [ "$r" = FAIL ]; then ok; else bad "base: $t: ${r:-no result}; selftests/kselftest/known-failures says it fails on both kernels"; fi
+done
+echo "base: $(grep -E '^# Totals:' "$out/ktap" || echo 'no totals')" >&2
+
+echo "==> [kselftest] $(($(date +%s) - t_start)) s" >&2
+echo "kselftest: $pass passed, $fail failed"
+[ "$fail" = 0 ]
