@@ -6,8 +6,9 @@
 # their cover letters patches/cover-*.txt) with scripts/postings.sh, if the
 # sender's git identity is set.
 # STABLE=V: branch series of build/stable/V/linux into patches/stable/V/,
-# subject prefix "PATCH V.y", each commit's git note (what the backport
-# changed from mainline) below the "---"; no postings.
+# subject prefix "RFC PATCH V.y" (stable takes it only after mainline),
+# each commit's git note (what the backport changed from mainline) below
+# the "---"; no postings.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need git
@@ -19,7 +20,7 @@ if [ -n "${STABLE:-}" ]; then
 	TREE=$(stable_dir "$STABLE")/linux
 	out=$TOP/patches/stable/$STABLE
 	base=v$STABLE-debian
-	fp=(--notes --subject-prefix="PATCH $STABLE.y")
+	fp=(--notes --subject-prefix="RFC PATCH $STABLE.y")
 	mkdir -p "$out"
 fi
 cd "$TREE"
