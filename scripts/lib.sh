@@ -54,6 +54,28 @@ debian_archive_uri() {
 	echo "$uri"
 }
 
+# Archive address of SUITE in the apt configuration (a security suite has an
+# address of its own); the main archive's address if SUITE is not there.
+debian_suite_uri() {
+	local f uri=
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		uri=$(awk -v s="$1" 'BEGIN {RS = ""} {u = ""; ok = 0
+			n = split($0, l, "\n")
+			for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^URIs:/) { split(l[i], a, " "); u = a[2] }
+				if (l[i] ~ /^Suites:/) { m = split(l[i], b, " "); for (j = 2; j <= m; j++) if (b[j] == s) ok = 1 }
+			}
+			if (ok && u != "") { print u; exit } }' "$f")
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+		uri=$(awk -v s="$1" '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {if ($(i + 1) == s) {print $i; exit}; break}}' /etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || uri=$(debian_archive_uri)
+	echo "$uri"
+}
+
 # apt-get with a private source list for a newer suite.
 # Usage: apt_suite SUITE apt-get-args...
 apt_suite() {
@@ -62,7 +84,7 @@ apt_suite() {
 	d=$BUILD/apt-$suite
 	mkdir -p "$d/lists/partial" "$d/archives/partial"
 	if [ ! -f "$d/sources.list" ]; then
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_archive_uri) $suite main" >"$d/sources.list"
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_suite_uri "$suite") $suite main" >"$d/sources.list"
 	fi
 	local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache::Archives=$d/archives"
