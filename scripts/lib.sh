@@ -83,8 +83,11 @@ apt_suite() {
 	shift
 	d=$BUILD/apt-$suite
 	mkdir -p "$d/lists/partial" "$d/archives/partial"
-	if [ ! -f "$d/sources.list" ]; then
-		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_suite_uri "$suite") $suite main" >"$d/sources.list"
+	local line
+	line="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_suite_uri "$suite") $suite main"
+	if [ "$(cat "$d/sources.list" 2>/dev/null)" != "$line" ]; then
+		echo "$line" >"$d/sources.list"
+		rm -f "$d/.updated"
 	fi
 	local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache::Archives=$d/archives"
