@@ -11,12 +11,7 @@ set -euo pipefail
 need git
 SERIES=${SERIES:-$TOP/patches/series}
 BRANCH=${BRANCH:-series}
-BASE=v7.3-debian
-if [ -n "${STABLE:-}" ]; then
-	TREE=$(stable_dir "$STABLE")/linux
-	SERIES=$TOP/patches/stable/$STABLE/series
-	BASE=v$STABLE-debian
-fi
+[ -z "${STABLE:-}" ] || SERIES=$TOP/patches/stable/$STABLE/series
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 [ -f "$SERIES" ] || die "no $SERIES"
 mkdir -p "$BUILD/logs"
@@ -26,7 +21,7 @@ cd "$TREE"
 git am --abort >/dev/null 2>&1 || true
 cur=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 [ "$cur" != am-check ] || cur=$BRANCH
-git checkout -q -B am-check "$BASE"
+git checkout -q -B am-check "$BASE_TAG"
 n=0
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
@@ -35,7 +30,7 @@ while read -r p; do
 	if ! git am -q --whitespace=error-all "$f" >"$BUILD/logs/am.log" 2>&1; then
 		sed 's/^/    /' "$BUILD/logs/am.log" >&2
 		git am --abort >/dev/null 2>&1 || true
-		git checkout -q "$cur" 2>/dev/null || git checkout -q "$BASE"
+		git checkout -q "$cur" 2>/dev/null || git checkout -q "$BASE_TAG"
 		git branch -D -q am-check
 		die "patch does not apply: $p"
 	fi
@@ -48,7 +43,7 @@ if git rev-parse -q --verify "$BRANCH" >/dev/null &&
 	[ "$(git rev-parse "$BRANCH")" != "$(git rev-parse am-check)" ]; then
 	# Same content and messages as patches/ -> nothing to do.
 	if [ "$(git diff "$BRANCH" am-check | wc -c)" = 0 ] &&
-		[ "$(git log --format=%B%N "$BASE".."$BRANCH")" = "$(git log --format=%B%N "$BASE"..am-check)" ]; then
+		[ "$(git log --format=%B%N "$BASE_TAG".."$BRANCH")" = "$(git log --format=%B%N "$BASE_TAG"..am-check)" ]; then
 		git checkout -q "$cur"
 		git branch -D -q am-check
 		log "branch $BRANCH already matches patches/ ($n patches)"

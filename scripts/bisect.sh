@@ -9,11 +9,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache git
-base=v7.3-debian src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
+base=$BASE_TAG src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
 fragments=("$TOP/config/kvm.config")
 targets=()
 if [ -n "${STABLE:-}" ]; then
-	TREE=$(stable_dir "$STABLE")/linux base=v$STABLE-debian
 	src=$(stable_dir "$STABLE")/bisect/linux obj=$(stable_dir "$STABLE")/bisect/obj
 	[ ! -f "$TOP/config/stable-$STABLE.config" ] || fragments+=("$TOP/config/stable-$STABLE.config")
 fi

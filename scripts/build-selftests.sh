@@ -10,7 +10,6 @@ need make gcc strip
 out=$BUILD/selftests
 hdr=$BUILD/selftests-headers
 if [ -n "${STABLE:-}" ]; then
-	TREE=$(stable_dir "$STABLE")/linux
 	out=$(stable_dir "$STABLE")/selftests
 	hdr=$(stable_dir "$STABLE")/selftests-headers
 fi

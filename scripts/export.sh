@@ -14,12 +14,10 @@ set -euo pipefail
 need git
 BRANCH=${BRANCH:-series}
 out=$TOP/patches
-base=v7.3-debian
+base=$BASE_TAG
 fp=()
 if [ -n "${STABLE:-}" ]; then
-	TREE=$(stable_dir "$STABLE")/linux
 	out=$TOP/patches/stable/$STABLE
-	base=v$STABLE-debian
 	fp=(--notes --subject-prefix="RFC PATCH $STABLE.y")
 	mkdir -p "$out"
 fi

@@ -3,7 +3,10 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-TREE=${TREE:-$BUILD/linux}
+# STABLE=V: the scripts work on the backport to V (build/stable/V/linux,
+# Debian's V tagged vV-debian) instead of the mainline series.
+TREE=${TREE:-$BUILD/${STABLE:+stable/$STABLE/}linux}
+BASE_TAG=v${STABLE:-7.3}-debian
 CACHE=${CACHE:-$BUILD/cache}
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
 export CCACHE_BASEDIR=$BUILD

@@ -22,7 +22,6 @@ export VM_INITRAMFS=$BUILD/initramfs.cpio
 out=$BUILD/mutation
 if [ -n "${STABLE:-}" ]; then
 	kimg=stable-$STABLE
-	TREE=$(stable_dir "$STABLE")/linux
 	MUTANTS=$TOP/selftests/mutants/stable-$STABLE
 	VM_INITRAMFS=$(stable_dir "$STABLE")/initramfs.cpio
 	out=$BUILD/mutation-$STABLE
