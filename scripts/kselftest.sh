@@ -88,15 +88,10 @@ dyn=$(find "$inst" -type f -perm -u+x -exec sh -c 'readelf -l "$1" 2>/dev/null |
 log "installed $(wc -l <"$inst/kselftest-list.txt") tests ($(grep -c '^kvm:' "$inst/kselftest-list.txt") kvm, $(grep -c '^x86:' "$inst/kselftest-list.txt") x86) into $inst in $(($(date +%s) - t0)) s"
 
 # --- 2. the archives --------------------------------------------------------
-# Base archive: busybox and the harness's guest init only (the tests come
-# from the kselftest install, not from build/initramfs.cpio).
+# Base archive: busybox and the harness's guest init and scripts only (the
+# tests come from the kselftest install, not from build/initramfs.cpio).
+MINIMAL=1 "$TOP/scripts/mkinitramfs.sh" "$ks/base.cpio"
 root=$ks/root
-rm -rf "$root"
-mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
-cp /bin/busybox "$root/bin/busybox"
-cp "$TOP/selftests/guest/init" "$root/init"
-chmod +x "$root/init"
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$ks/base.cpio"
 rm -rf "$root"
 # Extra archive: /kselftest = the install (binaries stripped), the runner
 # wrapper, GNU timeout and bash with their libraries at the host's paths.
