@@ -4,8 +4,9 @@
 # against branch "series").  For each: apply it to the tree, rebuild the
 # patched kernel incrementally (one object and the link), boot it on the
 # CPU model MUTANT_MODEL (default max-noavx: no AVX, so every case of the
-# tests runs) and run the tests of selftests/new-tests that the mutant must
-# fail.  A mutant is killed only if a named test case reports "not ok"; a
+# tests runs), or the model a "# model: <name>" line of the mutant names for
+# a bug that only a host of that model can show, and run the tests that the
+# mutant must fail.  A mutant is killed only if a named test case reports "not ok"; a
 # crash, hang or build failure is not a kill.  The tree is restored after
 # every mutant and on exit.  Prints a table and "mutation: K of N mutants
 # killed"; exits non-zero unless every mutant is killed.
@@ -33,9 +34,13 @@ obj=$KOBJ
 [ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
-cpu=$(cpu_of "$MODEL")
-[ -n "$cpu" ] || die "no CPU model $MODEL in selftests/cpu-models"
 ls "$MUTANTS"/*.patch >/dev/null 2>&1 || die "no mutants in $MUTANTS"
+# The model a mutant runs on: its "# model:" line, else $MODEL.
+model_of() { sed -n 's/^# model: *\([^ ]*\).*/\1/p' "$1" | head -1 | grep . || echo "$MODEL"; }
+models=$(for m in "$MUTANTS"/*.patch; do model_of "$m"; done | sort -u)
+for mo in $models; do
+	[ -n "$(cpu_of "$mo")" ] || die "no CPU model $mo in selftests/cpu-models"
+done
 
 restore() { git -C "$TREE" checkout -q -- arch include 2>/dev/null || true; }
 trap restore EXIT
@@ -47,15 +52,19 @@ mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccach
 
 # Baseline: the unmutated series must pass, or every mutant would look killed.
 [ -f "$BUILD/$kimg/bzImage" ] || die "no build/$kimg/bzImage; run 'KERNEL=$kimg scripts/build-kernel.sh'"
-"$TOP/scripts/boot.sh" "$BUILD/$kimg/bzImage" "$cpu" "$runlist" "$out/baseline" 600 >"$out/baseline.log" 2>&1 ||
-	die "baseline run of the series failed, see $out/baseline"
-! grep -qE '^(# )?not ok ' "$out/baseline/tap.log" ||
-	die "the series itself fails on $MODEL: $(grep -E '^(# )?not ok ' "$out/baseline/tap.log" | head -3 | tr '\n' ' ')"
+for mo in $models; do
+	b=$out/baseline-$mo
+	"$TOP/scripts/boot.sh" "$BUILD/$kimg/bzImage" "$(cpu_of "$mo")" "$runlist" "$b" 600 >"$b.log" 2>&1 ||
+		die "baseline run of the series on $mo failed, see $b"
+	! grep -qE '^(# )?not ok ' "$b/tap.log" ||
+		die "the series itself fails on $mo: $(grep -E '^(# )?not ok ' "$b/tap.log" | head -3 | tr '\n' ' ')"
+done
 
-printf '%-20s %-8s %-50s %s\n' mutant result "killed by" "time" | tee "$out/table"
+printf '%-22s %-10s %-8s %-50s %s\n' mutant model result "killed by" "time" | tee "$out/table"
 n=0 k=0
 for m in "$MUTANTS"/*.patch; do
 	name=$(basename "$m" .patch)
+	mo=$(model_of "$m")
 	n=$((n + 1))
 	t0=$(date +%s)
 	d=$out/$name
@@ -68,7 +77,7 @@ for m in "$MUTANTS"/*.patch; do
 	else
 		cp "$obj/arch/x86/boot/bzImage" "$d/bzImage"
 		vrc=0
-		"$TOP/scripts/boot.sh" "$d/bzImage" "$cpu" "$runlist" "$d" 600 >"$d/boot.log" 2>&1 || vrc=$?
+		"$TOP/scripts/boot.sh" "$d/bzImage" "$(cpu_of "$mo")" "$runlist" "$d" 600 >"$d/boot.log" 2>&1 || vrc=$?
 		rm -f "$d/bzImage"
 		# Named test cases of the kselftest harness, nested in the TAP log.
 		killers=$(sed -n 's/^# not ok [0-9]* \([A-Za-z0-9_.]*\).*/\1/p' "$d/tap.log" 2>/dev/null |
@@ -83,10 +92,10 @@ for m in "$MUTANTS"/*.patch; do
 		fi
 	fi
 	restore
-	printf '%-20s %-8s %-50s %ss\n' "$name" "$res" "${killers:--}" "$(($(date +%s) - t0))" | tee -a "$out/table"
+	printf '%-22s %-10s %-8s %-50s %ss\n' "$name" "$mo" "$res" "${killers:--}" "$(($(date +%s) - t0))" | tee -a "$out/table"
 	[ "$res" = killed ] || echo "    $(sed -n '1s/^# //p' "$m") (logs: $d)"
 done
 # Leave the object directory matching the restored tree.
 "${mk[@]}" bzImage >"$out/rebuild.log" 2>&1 || die "rebuilding the patched kernel failed, see $out/rebuild.log"
-echo "mutation${STABLE:+ ($STABLE)}: $k of $n mutants killed (model $MODEL, tests: $TESTS)"
+echo "mutation${STABLE:+ ($STABLE)}: $k of $n mutants killed (models $(echo $models), tests: $TESTS)"
 [ "$k" = "$n" ]

@@ -9,7 +9,9 @@
 # Each posting is applied with git am onto the base, after the postings it
 # depends on, in a scratch clone: that is the check that it applies as
 # stated.  Its To/Cc come from scripts/get_maintainer.pl run on the tree,
-# its cover letter from patches/cover-<name>.txt.  Every patch of every
+# its cover letter from patches/cover-<name>.txt.  A posting of one patch
+# goes out without a cover letter: what a cover letter would say is in
+# patches/notes-<name>.txt and goes below the patch's "---".  Every patch of every
 # posting must pass checkpatch --strict (documented exceptions only).
 # Prints "postings: N passed, N failed".
 set -euo pipefail
@@ -63,8 +65,13 @@ covered=$(strip_comments "$P/postings" | while read -r n _; do patches_of "$n"; 
 pass=0 fail=0
 res() { if [ "$1" = 0 ]; then echo "postings: $2 ok"; pass=$((pass + 1)); else echo "postings: $2 FAILED"; fail=$((fail + 1)); fi; }
 while read -r name range deps; do
-	cover=$P/cover-$name.txt
-	[ -f "$cover" ] || die "no cover letter $cover"
+	cover=$P/cover-$name.txt notes=$P/notes-$name.txt
+	single=$([ "$(patches_of "$name" | wc -l)" = 1 ] && echo yes || echo no)
+	if [ "$single" = yes ]; then
+		[ ! -f "$cover" ] || die "$name is one patch: it has no cover letter ($cover); notes below --- go into $notes"
+	else
+		[ -f "$cover" ] || die "no cover letter $cover"
+	fi
 	git -C "$work" checkout -q -B "$name" "$base"
 	for d in ${deps//,/ }; do
 		[ "$d" = - ] && continue
@@ -100,9 +107,21 @@ sys.stdout.write(msg)
 		sed 's/^/--cc=/')
 	rm -f "$out/$name.all"
 	mapfile -t addr < <(printf '%s\n' "$to" "$cc" | grep -v '^$')
-	git -C "$work" -c core.abbrev=12 format-patch -q --cover-letter --thread=shallow --no-signature \
-		--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
-	python3 - "$d"/0000-cover-letter.patch "$cover" "$(git -C "$work" log -1 --format=%aD HEAD)" <<'PY'
+	if [ "$single" = yes ]; then
+		git -C "$work" -c core.abbrev=12 format-patch -q --thread=shallow --no-signature \
+			--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
+		[ ! -f "$notes" ] || python3 - "$d"/0001-*.patch "$notes" <<'PY'
+import sys
+p, n = sys.argv[1], sys.argv[2]
+s = open(p).read()
+head, sep, tail = s.partition("\n---\n")
+assert sep, "no --- line in " + p
+open(p, "w").write(head + sep + open(n).read().strip("\n") + "\n\n" + tail)
+PY
+	else
+		git -C "$work" -c core.abbrev=12 format-patch -q --cover-letter --thread=shallow --no-signature \
+			--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
+		python3 - "$d"/0000-cover-letter.patch "$cover" "$(git -C "$work" log -1 --format=%aD HEAD)" <<'PY'
 import re
 import sys
 p, c, date = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -114,6 +133,7 @@ s = s.replace("*** SUBJECT HERE ***", subject.strip())
 s = s.replace("*** BLURB HERE ***", body.strip("\n"))
 open(p, "w").write(s)
 PY
+	fi
 	cat "$d"/*.patch >"$out/$name.mbox"
 	# Nothing of the repository's placeholder identity may be left.
 	if grep -qiE 'noreply|\.example>|seed [0-9a-f]{8}' "$out/$name.mbox"; then
@@ -128,8 +148,10 @@ PY
 		checkpatch_clean "$f" "$f.checkpatch" || { bad=1; sed 's/^/    /' "$f.checkpatch" | head -20; }
 	done
 	res "$bad" "$name: checkpatch --strict on every patch"
-	n=$(wc -c <"$cover")
-	res "$([ "$n" -le 5000 ] && echo 0 || echo 1)" "$name: cover letter $n bytes (at most 5,000)"
+	if [ "$single" = no ]; then
+		n=$(wc -c <"$cover")
+		res "$([ "$n" -le 5000 ] && echo 0 || echo 1)" "$name: cover letter $n bytes (at most 5,000)"
+	fi
 done < <(strip_comments "$P/postings")
 log "mboxes: $(cd "$out" && ls -- *.mbox | tr '\n' ' ')in $out"
 echo "postings: $pass passed, $fail failed"

@@ -198,7 +198,6 @@ run_table() {
 			setx=$(sed -n 's/^# incoming: qemu-shim: KVM_SET_XSAVE xstate_bv=\([^:]*\): \(.*\)/\2 (bv \1)/p' "$t" | tail -n1)
 			[ "$quirk" = on-noshim ] && setx="n/a (no shim)"
 			qmsg=$(sed -n 's/^# qemu: //p' "$t" | { grep -v '^(empty)$' || true; } | head -n3 | sed ':a;N;$!ba;s/\n/ | /g')
-			trim=$(sed -n 's/^# trace: .*kvm_xsave_trim: //p' "$t" | head -n1)
 			qexit=$(sed -n 's/^# qemu-exit: //p' "$t" | head -n1)
 			resumed=no
 			grep -q '^# resume: cont sent' "$t" && resumed=yes
@@ -241,7 +240,7 @@ run_table() {
 			[ "$sq" != "$tq" ] && extra="state of QEMU $sq, -M $machine; "
 			[ "$tq" != 7.2 ] && extra="${extra}exit: ${qexit:-?}; resumed: $resumed; "
 			printf '%-4s %-7s %-19s %-9s %-19s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" "${setx:-?}" \
-				"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict${trim:+; trace: $trim}" >>"$tdir/table"
+				"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict" >>"$tdir/table"
 			echo "    $v: $kernel $cpu quirk $quirk: KVM_SET_XSAVE ${setx:-?}; qemu-exit: ${qexit:-?}; qemu-guest: $verdict" >&2
 			;;
 		*) die "bad line in $matrix: $kind $a $b $c $d $e" ;;

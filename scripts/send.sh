@@ -41,7 +41,13 @@ while read -r name _; do
 		lg=$BUILD/logs/b4-$name.log
 		b4 prep -e "$base" >"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		ed=$(mktemp)
-		printf '#!/bin/sh\ncat %s > "$1"\n' "$TOP/patches/cover-$name.txt" >"$ed"
+		# A one-patch posting has no cover letter; b4 puts the text of its
+		# "cover" below the patch's ---: patches/notes-<name>.txt.
+		if [ -f "$TOP/patches/cover-$name.txt" ]; then
+			printf '#!/bin/sh\ncat %s > "$1"\n' "$TOP/patches/cover-$name.txt" >"$ed"
+		else
+			printf '#!/bin/sh\n{ echo "%s"; echo; cat %s; } > "$1"\n' "$name" "$TOP/patches/notes-$name.txt" >"$ed"
+		fi
 		chmod +x "$ed"
 		EDITOR=$ed b4 prep --edit-cover >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		rm -f "$ed"

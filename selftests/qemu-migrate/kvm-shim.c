@@ -132,10 +132,19 @@ int ioctl(int fd, unsigned long req, ...)
 					 (unsigned long long)SHIM_QUIRK_XSAVE_TRIM, r, err_name(errno), strerror(errno));
 		}
 	} else if (req == SHIM_KVM_SET_XSAVE) {
-		if (r == 0)
-			shim_log("qemu-shim: KVM_SET_XSAVE xstate_bv=0x%llx: 0\n",
-				 (unsigned long long)xstate_bv(arg));
-		else
+		if (r == 0) {
+			/* What KVM loaded: XSTATE_BV of KVM_GET_XSAVE right after. */
+			static unsigned char after[4096] __attribute__((aligned(64)));
+			long g = syscall(SYS_ioctl, fd, SHIM_KVM_GET_XSAVE, after);
+
+			if (g == 0)
+				shim_log("qemu-shim: KVM_SET_XSAVE xstate_bv=0x%llx: 0 after=0x%llx\n",
+					 (unsigned long long)xstate_bv(arg),
+					 (unsigned long long)xstate_bv(after));
+			else
+				shim_log("qemu-shim: KVM_SET_XSAVE xstate_bv=0x%llx: 0\n",
+					 (unsigned long long)xstate_bv(arg));
+		} else
 			shim_log("qemu-shim: KVM_SET_XSAVE xstate_bv=0x%llx: %s\n",
 				 (unsigned long long)xstate_bv(arg), err_name(e));
 	} else if ((req == SHIM_KVM_GET_XSAVE || req == SHIM_KVM_GET_XSAVE2) && r == 0) {

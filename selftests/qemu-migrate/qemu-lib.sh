@@ -87,21 +87,6 @@ mon_query() {
 # ticks FILE: number of "V" ticks the guest printed on debugcon.
 ticks() { tr -cd V <"$1" | wc -c; }  # the guest prints no other capital V
 
-# trace_on / trace_dump: the kvm_xsave_trim tracepoint (patched kernel only).
-trace_on() {
-	if [ -d /sys/kernel/tracing/events/kvm/kvm_xsave_trim ]; then
-		echo 1 >/sys/kernel/tracing/events/kvm/kvm_xsave_trim/enable
-		echo "tracepoint kvm:kvm_xsave_trim enabled"
-	else
-		echo "tracepoint kvm:kvm_xsave_trim not in this kernel"
-	fi
-}
-trace_dump() {
-	if [ -r /sys/kernel/tracing/trace ]; then
-		grep kvm_xsave_trim /sys/kernel/tracing/trace | sed 's/^ */trace: /' || true
-	fi
-}
-
 # squeeze FILE: the debugcon output, "debugcon: " before each line, runs
 # of "V" ticks written as [N x V].
 squeeze() {

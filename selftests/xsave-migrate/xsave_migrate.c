@@ -47,6 +47,7 @@
 
 #define PF_XSAVE	1		/* guest CPUID has XSAVE: set OSXSAVE, XSETBV */
 #define PF_YMM		2		/* YMM (AVX) in the guest XCR0 */
+#define PF_PKU		4		/* PKRU in the guest XCR0: set CR4.PKE, WRPKRU */
 
 /* offsets inside GUEST_SCR */
 #define SCR_XCR0	0
@@ -55,6 +56,7 @@
 #define SCR_X87		16		/* 8 x 10 bytes */
 #define SCR_XMM		128		/* 8 x 16 bytes */
 #define SCR_YMMH	256		/* 8 x 16 bytes (upper halves) */
+#define SCR_PKRU	384		/* 4 bytes */
 
 #define PORT_STATUS	0xE0
 #define PORT_SAVED	0xE1
@@ -99,6 +101,10 @@ __asm__(
 	"jz 1f\n\t"
 	"or $0x40000, %eax\n"
 	"1:\n\t"
+	"testl $" XSTR(PF_PKU) ", " PRM(8) "\n\t"
+	"jz 10f\n\t"
+	"or $0x400000, %eax\n"
+	"10:\n\t"
 	"mov %eax, %cr4\n\t"
 	"testl $" XSTR(PF_XSAVE) ", " PRM(8) "\n\t"
 	"jz 2f\n\t"
@@ -107,6 +113,13 @@ __asm__(
 	"xor %ecx, %ecx\n\t"
 	"xsetbv\n"
 	"2:\n\t"
+	"testl $" XSTR(PF_PKU) ", " PRM(8) "\n\t"
+	"jz 11f\n\t"
+	"mov " GA(xm_pkru_pat) ", %eax\n\t"
+	"xor %ecx, %ecx\n\t"
+	"xor %edx, %edx\n\t"
+	"wrpkru\n"
+	"11:\n\t"
 	"fninit\n\t"
 	"fldcw " GA(xm_fcw_pat) "\n\t"
 	"ldmxcsr " GA(xm_mxcsr_pat) "\n\t"
@@ -165,6 +178,16 @@ __asm__(
 	"jz 8f\n\t"
 	CMP_BLOCK(xm_ymmh_pat, SCR_YMMH, 128, 6)
 	"8:\n\t"
+	/* 7: PKRU */
+	"testl $" XSTR(PF_PKU) ", " PRM(8) "\n\t"
+	"jz 12f\n\t"
+	"xor %ecx, %ecx\n\t"
+	"rdpkru\n\t"
+	"mov %eax, " SCR(SCR_PKRU) "\n\t"
+	"cmp " GA(xm_pkru_pat) ", %eax\n\t"
+	"mov $7, %al\n\t"
+	"jne 9f\n"
+	"12:\n\t"
 	"xor %eax, %eax\n"
 	"9:\n\t"
 	"out %al, $" XSTR(PORT_STATUS) "\n"
@@ -178,6 +201,8 @@ __asm__(
 	".balign 4\n"
 	"xm_mxcsr_pat:\n\t"
 	".long 0x7f80\n\t"		/* RC=truncate, all masked */
+	"xm_pkru_pat:\n\t"
+	".long 0x55555554\n\t"	/* access-disable keys 1-15 */
 	".balign 16\n"
 	"xm_x87_pat:\n\t"		/* normal 80-bit values (J bit set) */
 	".quad 0x8123456789abcdef\n\t.word 0x3fff\n\t"
@@ -203,7 +228,7 @@ __asm__(
 
 extern const unsigned char xm_guest_start[], xm_guest_end[], xm_guest_resume[];
 extern const unsigned char xm_x87_pat[], xm_xmm_pat[], xm_ymmh_pat[];
-extern const unsigned char xm_fcw_pat[], xm_mxcsr_pat[];
+extern const unsigned char xm_fcw_pat[], xm_mxcsr_pat[], xm_pkru_pat[];
 
 #define GOFF(sym) ((uint32_t)((const unsigned char *)(sym) - xm_guest_start))
 
@@ -553,6 +578,8 @@ static void setup_guest(struct vm *v, uint64_t xcr0, uint32_t flags)
 		if (ioctl(v->vcpu, KVM_GET_SREGS, &s) < 0)
 			die("KVM_GET_SREGS");
 		s.cr4 = 0x600 | 0x40000;	/* OSFXSR, OSXMMEXCPT, OSXSAVE */
+		if (flags & PF_PKU)
+			s.cr4 |= 0x400000;	/* PKE */
 		if (ioctl(v->vcpu, KVM_SET_SREGS, &s) < 0)
 			die("KVM_SET_SREGS(cr4)");
 		memset(&x, 0, sizeof(x));
@@ -608,6 +635,8 @@ static int do_save(const char *file, int have_mask, uint64_t mask)
 	}
 	if (mask & XF_YMM)
 		flags |= PF_YMM;
+	if (mask & XF_PKRU)
+		flags |= PF_PKU;
 	cpuid_restrict(c, mask);
 	fprintf(stderr, "xsave_migrate: host xfeatures 0x%" PRIx64
 		", guest XCR0 mask 0x%" PRIx64 ", guest flags 0x%x\n",
@@ -739,7 +768,7 @@ static void mismatch(struct vm *v, unsigned int code)
 {
 	const uint8_t *scr = v->mem + GUEST_SCR, *g = v->mem + GUEST_CODE;
 	static const char *const what[] = {
-		"ok", "xcr0", "fcw", "mxcsr", "st", "xmm", "ymm_hi",
+		"ok", "xcr0", "fcw", "mxcsr", "st", "xmm", "ymm_hi", "pkru",
 	};
 	uint32_t off_pat = 0, off_scr = 0, sz = 0;
 	char got[64] = "", want[64] = "";
@@ -757,6 +786,10 @@ static void mismatch(struct vm *v, unsigned int code)
 	case 3:
 		hexdump(got, sizeof(got), scr + SCR_MXCSR, 4);
 		hexdump(want, sizeof(want), g + GOFF(xm_mxcsr_pat), 4);
+		break;
+	case 7:
+		hexdump(got, sizeof(got), scr + SCR_PKRU, 4);
+		hexdump(want, sizeof(want), g + GOFF(xm_pkru_pat), 4);
 		break;
 	case 4: off_pat = GOFF(xm_x87_pat); off_scr = SCR_X87; sz = 10; break;
 	case 5: off_pat = GOFF(xm_xmm_pat); off_scr = SCR_XMM; sz = 16; break;
@@ -793,8 +826,8 @@ static int do_load(const char *file, int disable_quirk)
 	struct file_hdr h;
 	uint32_t msr_ok = 0;
 	struct vm v;
+	int r, refused;
 	FILE *f;
-	int r;
 
 	f = fopen(file, "rb");
 	if (!f)
@@ -873,18 +906,19 @@ static int do_load(const char *file, int disable_quirk)
 	printf("load: KVM_SET_XSAVE=%d xstate_bv_after=0x%" PRIx64 "\n", r,
 	       xsave_bv(&after));
 
+	/* Both are tried, so that the log shows every ioctl that refuses. */
+	refused = 0;
 	if (xcrs.nr_xcrs) {
 		r = ioctl(v.vcpu, KVM_SET_XCRS, &xcrs);
 		report("KVM_SET_XCRS", r);
-		if (r < 0)
-			return 3;
+		refused |= r < 0;
 	} else {
 		printf("load: KVM_SET_XCRS skipped (no XCRs saved)\n");
 	}
 
 	r = ioctl(v.vcpu, KVM_SET_SREGS, &sregs);
 	report("KVM_SET_SREGS", r);
-	if (r < 0)
+	if (refused || r < 0)
 		return 3;
 
 	for (uint32_t i = 0; i < h.nmsrs; i++) {
