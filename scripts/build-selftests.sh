@@ -47,7 +47,7 @@ log "building x86 selftests (log: $log)"
 make -C "$TREE/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$x86" \
 	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static >>"$log" 2>&1 ||
 	{ grep -E "error|Error" "$log" | head -20; die "x86 selftests build failed, see $log"; }
-for t in $(strip_comments "$TOP/selftests/x86-fpu-tests") xstate_mxcsr_64; do
+for t in $(strip_comments "$TOP/selftests/x86-fpu-tests") xstate_mxcsr_64 xstate_mxcsr_32; do
 	[ -x "$x86/$t" ] || die "x86 selftest $t was not built (32-bit ones need gcc-multilib; see $log)"
 done
 log "built $(find "$x86" -maxdepth 1 -type f -perm -u+x | wc -l) x86 selftests into $x86"

@@ -110,7 +110,7 @@ while read -r kind a b c d e; do
 		# after the restore (which also leaves out what the guest lacks).
 		bv=$(sed -n 's/^# load: file=.* xstate_bv=\(0x[0-9a-f]*\).*/\1/p' "$dir/tap.log" | head -n1)
 		bva=$(sed -n 's/^# load: KVM_SET_XSAVE=0 xstate_bv_after=\(0x[0-9a-f]*\).*/\1/p' "$dir/tap.log" | head -n1)
-		later=$(sed -n 's/^# load: \(KVM_SET_\(XCRS\|SREGS\)=-E[A-Z]*\).*/\1/p' "$dir/tap.log" | head -n1)
+		later=$(sed -n 's/^# load: \(KVM_SET_\(XCRS\|SREGS\)=-E[A-Z]*\).*/\1/p' "$dir/tap.log" | paste -sd' ' -)
 		note=${bva:+bv $bv->$bva}${later:+; $later}
 		case $want in
 		ok) [ "$vrc" = 0 ] && [ "$setx" = 0 ] && [ "$g" = verified ] && v=PASS || v=FAIL ;;

@@ -13,7 +13,7 @@
 #     the guest wrapper selftests/kselftest/run (/dev/std* links, /dev/shm);
 #     run_kselftest.sh and runner.sh themselves run under busybox sh;
 #  3. boots build/patched/bzImage on -cpu max,+svm and runs run_kselftest.sh
-#     on the kvm collection plus x86:xstate_mxcsr_64, less the tests of
+#     on the kvm collection plus x86:xstate_mxcsr_{64,32}, less the tests of
 #     selftests/kselftest/slow-tcg (KSFT_ALL=1: the whole collection); parses
 #     its KTAP output: a well-formed plan, every series test "ok" and not
 #     SKIP, no "not ok" but those of selftests/known-tcg-failures and
@@ -53,7 +53,7 @@ MODEL=$(awk -v c="$CPU" '!/^[[:space:]]*#/ && $2 == c {print $1; exit}' "$TOP/se
 MODEL=${MODEL:-custom}
 
 # The series' tests, as collection:test of kselftest-list.txt.
-series_tests="kvm:xsave_trim_test kvm:xsave_mxcsr_test kvm:state_test x86:xstate_mxcsr_64"
+series_tests="kvm:xsave_trim_test kvm:xsave_mxcsr_test kvm:state_test x86:xstate_mxcsr_64 x86:xstate_mxcsr_32"
 for t in $(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}'); do
 	echo " $series_tests " | grep -q ":$t " || die "selftests/new-tests names $t, which is not in this script's series test list"
 done
@@ -176,7 +176,7 @@ known_failure() {
 
 # Patched: the kvm collection (less selftests/kselftest/slow-tcg) and the
 # series' x86 selftest.
-args=(-c kvm -t x86:xstate_mxcsr_64)
+args=(-c kvm -t x86:xstate_mxcsr_64 -t x86:xstate_mxcsr_32)
 if [ "${KSFT_ALL:-0}" != 1 ]; then
 	for t in $(strip_comments "$TOP/selftests/kselftest/slow-tcg" | awk '{print $1}'); do
 		grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "selftests/kselftest/slow-tcg names $t, not in the kvm collection"

@@ -27,14 +27,18 @@ mkdir -p "$obj"
 
 # The L2 guest: flat BIOS image, must be 64 KiB (QEMU maps it below 1 MiB
 # and below 4 GiB; reset vector at offset 0xfff0).
-as --64 --defsym TICK_SHIFT="$TICK_SHIFT" --defsym XSETBV="$XSETBV" -o "$obj/guest.o" "$src/guest.S" ||
-	die "assembling $src/guest.S failed"
-ld -m elf_x86_64 -Ttext 0 -e _start -o "$obj/guest.elf" "$obj/guest.o" || die "linking guest.elf failed"
-objcopy -O binary "$obj/guest.elf" "$obj/guest.bin"
-sz=$(stat -c %s "$obj/guest.bin")
-[ "$sz" = 65536 ] || die "guest.bin is $sz bytes, expected 65536"
-[ "$(od -An -tx1 -j 65520 -N 5 "$obj/guest.bin" | tr -d ' \n')" = ea000000f0 ] ||
-	die "guest.bin has no 'ljmp f000:0000' reset vector at 0xfff0"
+# guest.bin, and guest-pku.bin (PKU=1: the guest also uses protection keys).
+for g in guest:0 guest-pku:1; do
+	n=${g%:*}
+	as --64 --defsym TICK_SHIFT="$TICK_SHIFT" --defsym XSETBV="$XSETBV" --defsym PKU="${g#*:}" \
+		-o "$obj/$n.o" "$src/guest.S" || die "assembling $src/guest.S (PKU=${g#*:}) failed"
+	ld -m elf_x86_64 -Ttext 0 -e _start -o "$obj/$n.elf" "$obj/$n.o" || die "linking $n.elf failed"
+	objcopy -O binary "$obj/$n.elf" "$obj/$n.bin"
+	sz=$(stat -c %s "$obj/$n.bin")
+	[ "$sz" = 65536 ] || die "$n.bin is $sz bytes, expected 65536"
+	[ "$(od -An -tx1 -j 65520 -N 5 "$obj/$n.bin" | tr -d ' \n')" = ea000000f0 ] ||
+		die "$n.bin has no 'ljmp f000:0000' reset vector at 0xfff0"
+done
 
 # The ioctl shim (quirk off, XSAVE ioctl log).
 gcc -O2 -Wall -Wextra -shared -fPIC -o "$obj/kvm-shim.so" "$src/kvm-shim.c" ||
@@ -70,7 +74,7 @@ for f in $QEMU_DATA_FILES; do
 	[ -f "$QEMU_DATA/$f" ] || die "QEMU data file $QEMU_DATA/$f missing"
 	cp "$QEMU_DATA/$f" "$root/usr/share/qemu/"
 done
-cp "$obj/guest.bin" "$obj/kvm-shim.so" "$src/qemu-lib.sh" "$root/usr/share/qemu-migrate/"
+cp "$obj/guest.bin" "$obj/guest-pku.bin" "$obj/kvm-shim.so" "$src/qemu-lib.sh" "$root/usr/share/qemu-migrate/"
 cp "$src/qemu-save" "$src/qemu-load" "$root/bin/"
 chmod +x "$root/bin/qemu-save" "$root/bin/qemu-load"
 

@@ -46,13 +46,13 @@
  *   when XSTATE_BV.SSE is clear, losing the MXCSR of an AVX-without-SSE
  *   image.  On such a kernel these are findings, or, with --mxcsr-known,
  *   counted in a note (an unexplained MXCSR stays a finding).  The series
- *   fixes it ("x86/fpu: Report the MXCSR that XRSTOR loads in a UABI
- *   buffer", "x86/fpu: Keep the MXCSR of a UABI buffer with FP or AVX but
- *   not SSE"); --mxcsr-fix models that: KVM_GET_XSAVE then reports, with SSE set
- *   and the XMM registers zero, the kernel's MXCSR when it is not 0x1f80 and
- *   the reported part of bv' has no SSE (standard format), or the input's
- *   MXCSR when it is not 0x1f80 and bv' has FP or AVX but not SSE
- *   (compacted format) (mxcsr_forced()).  Chang S. Bae analysed the inconsistency in
+ *   fixes it ("x86/fpu: Report the MXCSR that a task runs with in UABI
+ *   buffers", "x86/fpu: Load the MXCSR of every UABI buffer"); --mxcsr-fix
+ *   models that: KVM_SET_XSAVE loads and validates MXCSR whatever XSTATE_BV
+ *   says, and KVM_GET_XSAVE reports, with SSE set and the XMM registers zero,
+ *   the kernel's MXCSR when it is not 0x1f80 and the reported part of bv' has
+ *   no SSE (standard format), or the input's MXCSR when it is not 0x1f80 and
+ *   bv' has no SSE (compacted format) (mxcsr_forced()).  Chang S. Bae analysed the inconsistency in
  *   https://lore.kernel.org/all/20221005215357.1808-2-chang.seok.bae@intel.com/
  *   PKRU, when reported, = vcpu->arch.pkru: the last PKRU loaded by a
  *   KVM_SET_XSAVE with the PKRU bit (0 on a fresh vCPU), as a real-mode
@@ -73,13 +73,15 @@
  *   L     = loadable = FP|SSE | (S & guest fpstate user_xfeatures), and
  *           user_xfeatures = host XCR0 & USER & ~XTILE_DATA (no
  *           ARCH_REQ_XCOMP_GUEST_PERM is requested); L = FP|SSE without XSAVE
- *   keep  = raw guest CPUID.0xD.0 EDX:EAX as set (0 without such an entry)
  *   K     = FP|SSE | S with XSAVE, FP|SSE without (what KVM supports; a
  *           supported but unloadable XTILE_DATA is never trimmed)
- *   T     = quirk && cpuid_nent ? XSTATE_BV & USER & ~K & ~keep : 0
- *   bv'   = XSTATE_BV & ~T, | SSE with the XMM bytes zeroed if T has YMM,
- *           XSTATE_BV has neither FP nor SSE and the host has XSAVE (the
- *           image's MXCSR is then validated and loaded through SSE)
+ *   P     = PKRU if KVM supports PKU (CPUID.7.0:ECX[3] in
+ *           KVM_GET_SUPPORTED_CPUID; CR4.PKE reaches PKRU), else 0
+ *   T     = quirk ? XSTATE_BV & USER & ~K & ~P : 0 (the guest CPUID, and
+ *           whether it was set, play no part)
+ *   quirk: EINVAL if T && (XCOMP_BV || reserved[48] != 0 ||
+ *          (T has YMM && XSTATE_BV has neither FP nor SSE))
+ *   bv'   = XSTATE_BV & ~T
  *   XSAVE host:    EINVAL if bv' & ~L, XCOMP_BV, reserved[48] != 0,
  *                  or (bv' & (FP|SSE|YMM)) && (MXCSR & ~mxcsr_mask)
  *   no XSAVE host: EINVAL if bv' & ~(FP|SSE), or MXCSR & ~mxcsr_mask
@@ -139,7 +141,7 @@ typedef uint8_t u8;
 #define OFF_EXT		576
 #define FPSSE		0x3ULL
 #define FPSSEYMM	0x7ULL
-#define USER_MASK	0xe02ffULL	/* XFEATURE_MASK_USER_SUPPORTED: 0-7, 9, 17-19 */
+#define USER_MASK	0x602ffULL	/* KVM_SUPPORTED_XCR0: 0-7, 9, 17-18 */
 #define B_PKRU		9
 #define B_XTCFG		17
 #define B_XTDATA	18
@@ -176,6 +178,7 @@ static struct {
 	int compacted;		/* kernel buffers compacted (XSAVEC or XSAVES) */
 	u64 xcr0;
 	u64 s_cpuid, s, L, K, unc;
+	int pku;		/* KVM supports PKU (CR4.PKE) */
 	int s_known;
 	u32 mxcsr_mask;
 	u64 quirks;
@@ -216,7 +219,6 @@ struct expect {
 	int err;
 	u64 trim, bvp;
 	int uncertain;
-	int ssefix;
 };
 
 struct vcpu {
@@ -458,6 +460,8 @@ static void host_probe(void)
 
 		if (e->function == 0xd && e->index == 0)
 			H.s_cpuid = e->eax | (u64)e->edx << 32;
+		if (e->function == 7 && e->index == 0)
+			H.pku = e->ecx >> 3 & 1;
 	}
 
 	memset(&attr, 0, sizeof(attr));
@@ -552,12 +556,12 @@ static void check_header_only(const u8 *act, u64 gs, const char *ctx)
 
 /* Expected KVM_GET_XSAVE output from the last loaded image. */
 /*
- * With --mxcsr-fix (the series' MXCSR patches), KVM_GET_XSAVE reports an
- * MXCSR that is not 0x1f80 with SSE set in XSTATE_BV, the XMM registers in
- * init state if bv' had no SSE.  Standard format: the reported bits of bv'
- * (those in (G&S)|FP|SSE) have no SSE and the kernel's MXCSR (the input's
- * if bv' has FP, SSE or AVX, else the previous one) is not 0x1f80.
- * Compacted format: bv' has FP or AVX but not SSE and the input's MXCSR is
+ * With --mxcsr-fix (the series' MXCSR patches), KVM_SET_XSAVE loads, and
+ * validates, the MXCSR of every buffer, and KVM_GET_XSAVE reports an MXCSR
+ * that is not 0x1f80 with SSE set in XSTATE_BV, the XMM registers in init
+ * state if bv' had no SSE.  Standard format: the reported bits of bv'
+ * (those in (G&S)|FP|SSE) have no SSE and the kernel's MXCSR (the input's)
+ * is not 0x1f80.  Compacted format: bv' has no SSE and the input's MXCSR is
  * not 0x1f80.  1 and *m when SSE is reported that
  * way, 0 when not, -1 when the kernel's MXCSR is not known to the model.
  */
@@ -568,7 +572,7 @@ static int mxcsr_forced(const struct vcpu *v, u32 *m)
 	if (!O.mxcsr_fix || !H.xsave)
 		return 0;
 	if (H.compacted) {
-		if (!(b & 5) || (b & 2) || get32(v->shadow + OFF_MXCSR) == 0x1f80)
+		if ((b & 2) || get32(v->shadow + OFF_MXCSR) == 0x1f80)
 			return 0;
 		*m = get32(v->shadow + OFF_MXCSR);
 		return 1;
@@ -1038,21 +1042,26 @@ static int set_cpuid(struct vmctx *c, struct vcpu *v, int cm, u64 G)
 static struct expect model(const struct input *in)
 {
 	struct expect e;
-	u64 keep = cm_has_d0(in->cm) ? in->G : 0;
 	int i, rsv = 0;
 
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < RSV_LEN; i++)
 		rsv |= in->rsv[i];
-	e.trim = (in->quirk && cm_cpuid_set(in->cm)) ? in->bv & USER_MASK & ~H.K & ~keep : 0;
+	/* Independent of the guest CPUID and of whether it was set. */
+	e.trim = in->quirk ? in->bv & USER_MASK & ~H.K : 0;
+	if (H.pku)
+		e.trim &= ~(1ULL << B_PKRU);
+	/* Never on a bad header; never YMM when it alone carries MXCSR. */
+	if (e.trim && (in->xcomp || rsv || ((e.trim & 4) && !(in->bv & FPSSE)))) {
+		e.trim = 0;
+		e.err = EINVAL;
+	}
 	e.bvp = in->bv & ~e.trim;
-	/* A trimmed YMM that carried MXCSR alone: MXCSR comes with SSE (init XMM). */
-	e.ssefix = H.xsave && (e.trim & 4) && !(in->bv & FPSSE);
-	if (e.ssefix)
-		e.bvp |= 2;
-	if (H.xsave) {
+	if (e.err) {
+		/* refused by the quirk itself */
+	} else if (H.xsave) {
 		if ((e.bvp & ~H.L) || in->xcomp || rsv ||
-		    ((e.bvp & FPSSEYMM) && (in->mxcsr & ~H.mxcsr_mask)))
+		    ((O.mxcsr_fix || (e.bvp & FPSSEYMM)) && (in->mxcsr & ~H.mxcsr_mask)))
 			e.err = EINVAL;
 	} else {
 		if ((e.bvp & ~FPSSE) || (in->mxcsr & ~H.mxcsr_mask))
@@ -1295,8 +1304,6 @@ static int run_input(struct vcpu *v, const struct input *in, const u8 *img)
 		}
 	} else if (!e.err && !e.uncertain) {
 		memcpy(v->shadow, img, XSZ);
-		if (e.ssefix)
-			memset(v->shadow + OFF_XMM, 0, 256);
 		v->shadow_bv = e.bvp;
 		v->shadow_valid = 1;
 		v->ran_since_set = 0;
@@ -1307,7 +1314,7 @@ static int run_input(struct vcpu *v, const struct input *in, const u8 *img)
 			v->pkru = get32(img + H.off[B_PKRU]);
 		v->mxcsr_before_set = v->kmxcsr;
 		v->mxcsr_before_known = v->kmxcsr_known;
-		if (!H.xsave || (e.bvp & FPSSEYMM)) {
+		if (!H.xsave || O.mxcsr_fix || (e.bvp & FPSSEYMM)) {
 			v->kmxcsr = in->mxcsr;
 			v->kmxcsr_known = 1;
 		}

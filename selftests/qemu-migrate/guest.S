@@ -17,7 +17,11 @@
  * (FCW 0x37f, MXCSR 0x1f80, empty x87 stack, zero XMM) and XCR0 = 1: the
  * first check after the resume prints FAIL, never a "V".
  *
- * Build: as --64 (+ --defsym TICK_SHIFT=N, XSETBV=0/1), ld -Ttext 0,
+ * With PKU=1 the guest also sets CR4.PKE and PKRU = 0x55555554 and checks
+ * both every tick: a guest that really uses a feature the destination may
+ * lack.
+ *
+ * Build: as --64 (+ --defsym TICK_SHIFT=N, XSETBV=0/1, PKU=0/1), ld -Ttext 0,
  * objcopy -O binary.  See scripts/qemu-cpio.sh.
  */
 	.code16
@@ -28,12 +32,17 @@
 	.ifndef XSETBV
 	.set XSETBV, 0
 	.endif
+	.ifndef PKU
+	.set PKU, 0
+	.endif
 
 	.set DBG, 0xe9			/* QEMU debugcon (isa-debugcon iobase) */
 	.set SCRATCH, 0x8000		/* FXSAVE area in RAM (ES = 0) */
 	.set FLAGS, 0x7f00		/* RAM: bit 0 = XSAVE enabled */
 	.set CR4_WANT, (1 << 9) | (1 << 10)	/* OSFXSR | OSXMMEXCPT */
 	.set CR4_OSXSAVE, 1 << 18
+	.set CR4_PKE, 1 << 22
+	.set PKRU_WANT, 0x55555554	/* access-disable keys 1-15 */
 
 	.text
 	.globl _start
@@ -106,6 +115,30 @@ _start:					/* F000:0000 */
 	outb %al, $DBG
 3:
 	.endif
+	/*
+	 * PKU=1: a guest that uses protection keys (CR4.PKE, WRPKRU; no XCR0
+	 * change, see above), so its saved state has PKRU in use.  Fails if
+	 * CPUID has no PKU: such a guest must not silently become another.
+	 */
+	.if PKU
+	movl $7, %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %ecx, %eax			/* shown by fail_reg */
+	testl $(1 << 3), %ecx
+	movw $name_pku, %si
+	jz fail_reg
+	movl %cr4, %eax
+	orl $CR4_PKE, %eax
+	movl %eax, %cr4
+	movl $PKRU_WANT, %eax
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	wrpkru
+	orw $2, %es:FLAGS
+	movw $msg_pku, %si
+	call puts
+	.endif
 	/* Patterns. */
 	fninit
 	fldcw exp
@@ -156,6 +189,18 @@ verify:
 	movw $name_xcr0, %si
 	jne fail_reg
 6:
+	testw $2, %es:FLAGS
+	jz 10f
+	movl %cr4, %eax
+	testl $CR4_PKE, %eax
+	movw $name_cr4, %si
+	jz fail_reg
+	xorl %ecx, %ecx
+	rdpkru
+	cmpl $PKRU_WANT, %eax
+	movw $name_pkru, %si
+	jne fail_reg
+10:
 	movb $'V', %al
 	outb %al, $DBG
 	jmp verify
@@ -268,11 +313,14 @@ puthex8:
 msg_boot:	.asciz "guest: boot\n"
 msg_xsave:	.asciz "guest: xsave enabled, xsetbv 0x3, xgetbv: "
 msg_ready:	.asciz "READY\n"
+msg_pku:	.asciz "guest: pku enabled, pkru 0x55555554\n"
 msg_fail:	.asciz "\nFAIL "
 msg_got:	.asciz " got "
 msg_exc:	.asciz "\nFAIL exception "
 name_cr4:	.asciz "cr4"
 name_xcr0:	.asciz "xcr0"
+name_pku:	.asciz "cpuid7.ecx (no pku)"
+name_pkru:	.asciz "pkru"
 name_fcw:	.asciz "fcw"
 name_ftw:	.asciz "ftw"
 name_mxcsr:	.asciz "mxcsr"

@@ -6,19 +6,37 @@
 # its HMP monitor on the fifos /tmp/mon.in and /tmp/mon.out.
 D=${QEMU_MIGRATE_DIR:-/usr/share/qemu-migrate}
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
-L2_CPU=${L2_CPU:-qemu64,+xsave}
 MACHINE=pc
-QEMU_ARGS="-accel ${QEMU_ACCEL:-kvm} -nodefaults -no-user-config -display none -m 16 -cpu $L2_CPU -bios $D/guest.bin -serial none -parallel none"
+
+# l2_args VARIANT: the QEMU arguments of the L2 guest: "plain" (guest.bin,
+# -cpu qemu64,+xsave) or "pku" (guest-pku.bin, which uses protection keys,
+# -cpu qemu64,+xsave,+pku).
+l2_args() {
+	local cpu=qemu64,+xsave bios=guest.bin
+	case $1 in
+	plain) ;;
+	pku) cpu=$cpu,+pku bios=guest-pku.bin ;;
+	*) echo "unknown L2 guest '$1' (plain or pku)"; exit 1 ;;
+	esac
+	QEMU_ARGS="-accel ${QEMU_ACCEL:-kvm} -nodefaults -no-user-config -display none -m 16 -cpu $cpu -bios $D/$bios -serial none -parallel none"
+}
+l2_args plain
 
 # qemu_opt "$@": handle a leading "--qemu PATH" (the QEMU binary or wrapper
-# to run; default /usr/bin/qemu-system-x86_64); sets SHIFT to the number of
-# arguments used.
+# to run; default /usr/bin/qemu-system-x86_64) and then "--l2 VARIANT" (the
+# L2 guest, see l2_args); sets SHIFT to the number of arguments used.
 qemu_opt() {
 	SHIFT=0
 	if [ "${1:-}" = --qemu ]; then
 		[ -x "${2:-}" ] || { echo "no QEMU at '${2:-}'"; exit 1; }
 		QEMU=$2
 		SHIFT=2
+		shift 2
+	fi
+	if [ "${1:-}" = --l2 ]; then
+		l2_args "${2:-}"
+		echo "l2-guest: ${2:-}"
+		SHIFT=$((SHIFT + 2))
 	fi
 }
 
