@@ -64,7 +64,8 @@ covered=$(strip_comments "$P/postings" | while read -r n _; do patches_of "$n"; 
 
 pass=0 fail=0
 res() { if [ "$1" = 0 ]; then echo "postings: $2 ok"; pass=$((pass + 1)); else echo "postings: $2 FAILED"; fail=$((fail + 1)); fi; }
-while read -r name range deps; do
+while read -r name range deps prefix; do
+	prefix=${prefix:-PATCH}
 	cover=$P/cover-$name.txt notes=$P/notes-$name.txt
 	single=$([ "$(patches_of "$name" | wc -l)" = 1 ] && echo yes || echo no)
 	if [ "$single" = yes ]; then
@@ -109,7 +110,7 @@ sys.stdout.write(msg)
 	mapfile -t addr < <(printf '%s\n' "$to" "$cc" | grep -v '^$')
 	if [ "$single" = yes ]; then
 		git -C "$work" -c core.abbrev=12 format-patch -q --thread=shallow --no-signature \
-			--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
+			--subject-prefix="$prefix" --zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
 		[ ! -f "$notes" ] || python3 - "$d"/0001-*.patch "$notes" <<'PY'
 import sys
 p, n = sys.argv[1], sys.argv[2]
@@ -120,7 +121,7 @@ open(p, "w").write(head + sep + open(n).read().strip("\n") + "\n\n" + tail)
 PY
 	else
 		git -C "$work" -c core.abbrev=12 format-patch -q --cover-letter --thread=shallow --no-signature \
-			--zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
+			--subject-prefix="$prefix" --zero-commit "${addr[@]}" -o "$d" "$from..HEAD" >/dev/null
 		python3 - "$d"/0000-cover-letter.patch "$cover" "$(git -C "$work" log -1 --format=%aD HEAD)" <<'PY'
 import re
 import sys

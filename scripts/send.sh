@@ -20,7 +20,7 @@ mkdir -p "$out" "$BUILD/logs"
 gm=$BUILD/get_maintainer
 printf '#!/bin/sh\ncd %s && exec perl scripts/get_maintainer.pl %s "$@"\n' "$TREE" "$GET_MAINTAINER_OPTS" >"$gm"
 chmod +x "$gm"
-while read -r name _; do
+while read -r name _ _ prefix; do
 	b=$BUILD/b4-$name
 	rm -rf "$b"
 	git clone -q --shared --no-checkout "$work" "$b"
@@ -51,6 +51,10 @@ while read -r name _; do
 		chmod +x "$ed"
 		EDITOR=$ed b4 prep --edit-cover >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		rm -f "$ed"
+		# Extra subject prefixes (patches/postings: "RFC PATCH" -> RFC).
+		extra=${prefix%PATCH}
+		# shellcheck disable=SC2086
+		[ -z "${extra// /}" ] || b4 prep --set-prefixes $extra >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		b4 prep --auto-to-cc >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		b4 send --no-sign -o "$out/$name" >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		m=$(ls "$out/$name" | wc -l)

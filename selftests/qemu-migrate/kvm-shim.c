@@ -7,7 +7,9 @@
  *    KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2, KVM_X86_QUIRK_XSAVE_TRIM_UNSUPPORTED)
  *    on the new VM fd, and one line saying so with the result.
  *  - Always (read only): one line per KVM_GET_XSAVE{,2} / KVM_SET_XSAVE with
- *    the XSTATE_BV of the buffer and the ioctl's result, so the logs show
+ *    the XSTATE_BV of the buffer and the ioctl's result (and, after a
+ *    successful one, XSTATE_BV of KVM_GET_XSAVE), and every failed
+ *    KVM_SET_SREGS{,2} and KVM_SET_XCRS, so the logs show
  *    what the source saved and what the destination's KVM said (QEMU 7.2
  *    ignores a failing KVM_SET_XSAVE silently).
  *
@@ -147,6 +149,11 @@ int ioctl(int fd, unsigned long req, ...)
 		} else
 			shim_log("qemu-shim: KVM_SET_XSAVE xstate_bv=0x%llx: %s\n",
 				 (unsigned long long)xstate_bv(arg), err_name(e));
+	} else if (_IOC_TYPE(req) == KVMIO && _IOC_DIR(req) == _IOC_WRITE && r < 0 &&
+		   (_IOC_NR(req) == 0x84 || _IOC_NR(req) == 0xcd || _IOC_NR(req) == 0xa7)) {
+		/* A failed KVM_SET_SREGS, KVM_SET_SREGS2 or KVM_SET_XCRS. */
+		shim_log("qemu-shim: %s: %s\n", _IOC_NR(req) == 0x84 ? "KVM_SET_SREGS" :
+			 _IOC_NR(req) == 0xcd ? "KVM_SET_SREGS2" : "KVM_SET_XCRS", err_name(e));
 	} else if ((req == SHIM_KVM_GET_XSAVE || req == SHIM_KVM_GET_XSAVE2) && r == 0) {
 		shim_log("qemu-shim: %s xstate_bv=0x%llx\n",
 			 req == SHIM_KVM_GET_XSAVE ? "KVM_GET_XSAVE" : "KVM_GET_XSAVE2",
