@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
-	xz-utils zstd qemu-system-x86 busybox-static git python3 perl file b4 gcc-multilib rsync)
+	xz-utils zstd qemu-system-x86 busybox-static git python3 perl file b4 gcc-multilib rsync python3-ply python3-git)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

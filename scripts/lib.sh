@@ -214,7 +214,10 @@ flavor_slowdown() {
 checkpatch_clean() {
 	local p
 	p=$(realpath -e "$1") || die "checkpatch_clean: no patch $1"
-	(cd "$TREE" && perl scripts/checkpatch.pl --strict --no-summary --show-types "$p") >"$2.raw" 2>&1 || true
+	# Debian's python3 (with python3-ply) for checkpatch's spdxcheck.py,
+	# whatever python3 comes first in PATH.
+	(cd "$TREE" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --no-summary --show-types "$p") >"$2.raw" 2>&1 || true
+	! grep -q '^Traceback' "$2.raw" || die "checkpatch_clean: a checkpatch helper failed on $p, see $2.raw"
 	(cd "$TREE" && echo && GIT_DIR=/nonexistent perl scripts/checkpatch.pl --strict --no-summary --show-types "$p" |
 		awk '/^(ERROR|WARNING|CHECK):GIT_COMMIT_ID:/ {p = 1} p {print} /^$/ {p = 0}') >>"$2.raw" 2>&1 || true
 	! grep -q 'open failed' "$2.raw" || die "checkpatch_clean: checkpatch could not read $p"

@@ -1,0 +1,207 @@
+#!/bin/bash
+# bochs-run.sh: boot one kernel on one Bochs CPU model and run static test
+# programs in it, headless and bounded in time.
+#
+# usage: bochs-run.sh [-t TOTAL_TIMEOUT_S] [-T PER_TEST_TIMEOUT_S] [-a "KERNEL ARGS"]
+#                     BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST_BINARY...
+#
+# Builds a small initramfs (busybox-static + the stripped test binaries + an
+# init that runs each test under `timeout` and prints TAP-like results, the
+# host XSAVE format/XCR0 and the interesting /proc/cpuinfo flags), packs
+# kernel + initramfs into an isolinux ISO (genisoimage), writes a bochsrc
+# (display_library: nogui, com1 = kernel console -> OUTDIR/console.txt,
+# com2 = results -> OUTDIR/results.txt), boots it with `nice -n 19`, stops
+# Bochs when the end marker reaches OUTDIR/results.txt (or on timeout, kernel
+# panic, early Bochs exit), and writes
+# OUTDIR/results.tap (TAP lines only) and OUTDIR/summary.txt.
+# Exit status: 0 if the run reached the end marker (whatever the test results),
+# 2 if it did not (timeout, boot failure, Bochs exit); details in summary.txt.
+# Needs: busybox-static, isolinux, syslinux-common, genisoimage, cpio, strip.
+# Only one job; runs may overlap (each has its own OUTDIR, no network ports).
+set -euo pipefail
+
+total_tmo=900
+test_tmo=300
+kargs=""
+while getopts "t:T:a:" o; do
+	case $o in
+	t) total_tmo=$OPTARG ;;
+	T) test_tmo=$OPTARG ;;
+	a) kargs=$OPTARG ;;
+	*) echo "usage: see header of $0" >&2; exit 1 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 5 ] || { echo "usage: $0 [-t S] [-T S] [-a ARGS] BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST..." >&2; exit 1; }
+bochs=$(readlink -f "$1"); model=$2; kernel=$(readlink -f "$3"); out=$4; shift 4
+busybox=/bin/busybox
+isolinux=/usr/lib/ISOLINUX/isolinux.bin
+ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
+for f in "$bochs" "$kernel" "$busybox" "$isolinux" "$ldlinux"; do
+	[ -e "$f" ] || { echo "bochs-run: missing $f" >&2; exit 1; }
+done
+for c in genisoimage cpio strip; do command -v $c >/dev/null || { echo "bochs-run: need $c" >&2; exit 1; }; done
+file "$busybox" | grep -q 'statically linked' || { echo "bochs-run: $busybox is not static (install busybox-static)" >&2; exit 1; }
+# BIOS: the one of the Bochs tree the binary was built in, else Debian's bochsbios.
+bxdir=$(dirname "$bochs")
+rom=$bxdir/bios/BIOS-bochs-latest
+[ -f "$rom" ] || rom=/usr/share/bochs/BIOS-bochs-latest
+vgarom=/usr/share/vgabios/vgabios.bin   # Debian package vgabios (the snapshot lacks VGABIOS-lgpl-latest.bin)
+[ -f "$rom" ] && [ -f "$vgarom" ] || { echo "bochs-run: BIOS images missing ($rom, $vgarom)" >&2; exit 1; }
+
+mkdir -p "$out"
+out=$(readlink -f "$out")
+rm -rf "$out/root" "$out/iso"
+mkdir -p "$out"/root/{bin,t,proc,sys,dev,tmp} "$out"/iso/isolinux
+cp "$busybox" "$out/root/bin/busybox"
+names=()
+for t in "$@"; do
+	[ -x "$t" ] || { echo "bochs-run: test $t missing or not executable" >&2; exit 1; }
+	file -L "$t" | grep -q 'statically linked' || { echo "bochs-run: $t is not statically linked" >&2; exit 1; }
+	n=$(basename "$t")
+	strip -o "$out/root/t/$n" "$t"
+	names+=("$n")
+done
+printf '%s\n' "${names[@]}" >"$out/root/tests.list"
+cat >"$out/root/init" <<EOF
+#!/bin/busybox sh
+# PID 1: run /tests.list, TAP-like results on /dev/ttyS1 (Bochs com2).
+/bin/busybox --install -s /bin
+export PATH=/bin:/t
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+# ttyS1 would run at 9600 baud: the backlog would not be drained in time.
+stty -F /dev/ttyS1 115200 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+echo "TAP version 13" >&3
+echo "# kernel: \$(cat /proc/version)" >&3
+echo "# cmdline: \$(cat /proc/cmdline)" >&3
+echo "# bochs-model: $model" >&3
+fmt=\$(dmesg | sed -n "s/.*x86\/fpu:.*using '\([a-z]*\)' format.*/\1/p" | head -n1)
+echo "# host-format: \${fmt:-none}" >&3
+dmesg | grep -E "x86/fpu: .*format" | sed 's/^/# dmesg: /' >&3
+xcr0=\$(dmesg | sed -n 's/.*Enabled xstate features \(0x[0-9a-f]*\).*/\1/p' | head -n1)
+echo "# host-xcr0: \${xcr0:-none}" >&3
+dmesg | grep -E "x86/fpu:|XSAVE|xstate" | grep -v "format" | sed 's/^/# dmesg: /' >&3
+fl=""
+for f in vmx ept xsave xsaveopt xsavec xsaves avx2 avx512f pku ospke amx_bf16 amx_tile amx_int8 shstk ibt; do
+	grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -qx "\$f" && fl="\$fl \$f"
+done
+echo "# cpuinfo-flags:\$fl" >&3
+echo "# cpuinfo-model: \$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-)" >&3
+[ -c /dev/kvm ] && echo "# /dev/kvm: present" >&3 || echo "# /dev/kvm: MISSING" >&3
+n=\$(grep -c . /tests.list)
+echo "1..\$n" >&3
+i=0
+while read -r name; do
+	i=\$((i + 1))
+	echo "bochs-run: [\$i/\$n] \$name" >/dev/console
+	t0=\$(date +%s)
+	timeout -s KILL $test_tmo /t/\$name >/tmp/out 2>&1 </dev/null
+	rc=\$?
+	t=\$((\$(date +%s) - t0))
+	sed 's/^/# /' /tmp/out >&3
+	case \$rc in
+	0) echo "ok \$i \$name # time=\${t}s" ;;
+	4) echo "ok \$i \$name # SKIP exit=4 time=\${t}s" ;;
+	137) echo "not ok \$i \$name # TIMEOUT after ${test_tmo}s" ;;
+	*) echo "not ok \$i \$name # exit=\$rc time=\${t}s" ;;
+	esac >&3
+done </tests.list
+if dmesg | grep -qE 'WARNING:|BUG:|Oops|general protection|Call Trace'; then
+	echo "# kernel splat in dmesg:" >&3
+	dmesg | grep -E -A20 'WARNING:|BUG:|Oops|general protection' | sed 's/^/# dmesg: /' | head -80 >&3
+fi
+echo "# bochs-run: END" >&3
+echo "bochs-run: END" >/dev/console
+# No ACPI power-off; the UART drains at its emulated rate.  Stay alive: the
+# host stops Bochs once the end marker is in the results file.
+while :; do sleep 60; done
+EOF
+chmod +x "$out/root/init"
+(cd "$out/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/iso/initrd.gz"
+cp "$kernel" "$out/iso/bzImage"
+cp "$isolinux" "$ldlinux" "$out/iso/isolinux/"
+cat >"$out/iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT linux
+PROMPT 0
+TIMEOUT 0
+LABEL linux
+  KERNEL /bzImage
+  APPEND initrd=/initrd.gz console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 $kargs
+EOF
+genisoimage -quiet -o "$out/boot.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table -R "$out/iso"
+rm -rf "$out/root"
+: >"$out/console.txt"
+: >"$out/results.txt"
+cat >"$out/bochsrc" <<EOF
+display_library: nogui
+megs: 1024
+cpu: model=$model, count=1, ips=100000000, reset_on_triple_fault=0
+clock: sync=none, time0=local
+romimage: file=$rom
+vgaromimage: file=$vgarom
+ata0-master: type=cdrom, path=$out/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$out/console.txt
+com2: enabled=1, mode=file, dev=$out/results.txt
+log: $out/bochs.log
+panic: action=fatal
+error: action=ignore
+info: action=ignore
+debug: action=ignore
+EOF
+
+t0=$(date +%s)
+(cd "$out" && exec nice -n 19 "$bochs" -q -f "$out/bochsrc" </dev/null >"$out/bochs.stdout" 2>&1) &
+bpid=$!
+status=TIMEOUT
+init_wall=
+while :; do
+	sleep 2
+	now=$(date +%s)
+	if [ -z "$init_wall" ] && grep -q 'Run /init as init process' "$out/console.txt" 2>/dev/null; then
+		init_wall=$((now - t0))
+	fi
+	if grep -q '^# bochs-run: END' "$out/results.txt" 2>/dev/null; then
+		sleep 2; status=DONE; break
+	fi
+	if ! kill -0 "$bpid" 2>/dev/null; then status=BOCHS-EXITED; break; fi
+	if grep -qE 'Kernel panic|early exception|end Kernel panic' "$out/console.txt" 2>/dev/null; then
+		sleep 3; status=KERNEL-PANIC; break
+	fi
+	# With reset_on_triple_fault=0 Bochs enters shutdown and spins: stop there.
+	if grep -q 'exception with no resolution' "$out/bochs.log" 2>/dev/null; then
+		sleep 1; status=TRIPLE-FAULT; break
+	fi
+	[ $((now - t0)) -lt "$total_tmo" ] || break
+done
+elapsed=$(($(date +%s) - t0))
+if kill -0 "$bpid" 2>/dev/null; then
+	# The subshell exec'd bochs, so $bpid is the Bochs process itself.
+	kill "$bpid" 2>/dev/null || true
+	sleep 1
+	kill -9 "$bpid" 2>/dev/null || true
+fi
+wait "$bpid" 2>/dev/null || true
+grep -E '^(ok|not ok|1\.\.)' "$out/results.txt" >"$out/results.tap" || true
+# Seconds from power-on to the first line of init (Bochs time, wall clock
+# is in "elapsed"); the kernel's printk timestamp of the init start.
+boot_s=$(grep -m1 'Run /init as init process' "$out/console.txt" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' || true)
+{
+	echo "model: $model"
+	echo "kernel: $kernel ($(sha256sum "$kernel" | cut -c1-12))"
+	echo "bochs: $bochs"
+	echo "status: $status"
+	echo "wall-seconds: $elapsed (total); boot to init: ${init_wall:-?} s wall (2 s polling)"
+	echo "kernel-time-at-init: ${boot_s:-?}"
+	grep -E '^# (host-format|host-xcr0|cpuinfo-flags|/dev/kvm|cpuinfo-model):' "$out/results.txt" || true
+	[ "$status" = DONE ] || { echo "# last console lines:"; tail -n 5 "$out/console.txt" | sed 's/^/#   /'; \
+		grep -m3 -E 'exception with no resolution|PANIC|FATAL' "$out/bochs.log" | sed 's/^/# bochs.log: /' || true; }
+	cat "$out/results.tap"
+} >"$out/summary.txt"
+cat "$out/summary.txt"
+[ "$status" = DONE ]
