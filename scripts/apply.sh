@@ -18,6 +18,14 @@ mkdir -p "$BUILD/logs"
 cd "$TREE"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit or stash them first"
+# A backport's notes follow its commits through amends and rebases
+# (notes.rewriteRef, set by import_source), but git's default rewrite mode
+# "concatenate" appends the old note to a note the rewritten commit already
+# has: "git commit --amend" during "git rebase -i" copies the note, "git
+# notes edit" updates it, and "git rebase --continue" appends the stale one
+# again.  Keep the note the new commit has ("ignore"); a commit without one
+# still gets its predecessor's.
+[ -z "${STABLE:-}" ] || git config notes.rewriteMode ignore
 git am --abort >/dev/null 2>&1 || true
 cur=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 [ "$cur" != am-check ] || cur=$BRANCH
@@ -36,6 +44,11 @@ while read -r p; do
 	fi
 	notes=$(awk '/^---$/ {d = 1; next} d && /^Notes:$/ {n = 1; next}
 		n && /^    / {sub(/^    /, ""); print; next} n {exit} /^diff --git / {exit}' "$f")
+	if [ "$(printf '%s\n' "$notes" | grep -c '^Changes from the mainline patch:$')" -gt 1 ]; then
+		git checkout -q "$cur" 2>/dev/null || git checkout -q "$BASE_TAG"
+		git branch -D -q am-check
+		die "$p has more than one \"Changes from the mainline patch:\" block below its ---"
+	fi
 	[ -z "$notes" ] || git notes add -f -m "$notes" HEAD
 	n=$((n + 1))
 done <"$SERIES"

@@ -81,7 +81,7 @@ if grep -q '^mutation: ' "$BUILD/logs/check-mutation.log"; then
 	mk=$(sed -n 's/^mutation: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-mutation.log")
 	P=$((P + ${mk% *}))
 	F=$((F + ${mk#* } - ${mk% *}))
-	awk 'NR > 1 && $2 != "killed" {print "mutant not killed: " $0}' "$BUILD/mutation/table" >>"$summary"
+	awk 'NR > 1 && $3 != "killed" {print "mutant not killed: " $0}' "$BUILD/mutation/table" >>"$summary"
 else
 	F=$((F + 1)); echo "FAILED: mutation did not run (log: $BUILD/logs/check-mutation.log)" >>"$summary"
 fi

@@ -31,6 +31,15 @@ ignored=$(git status --porcelain --ignored=matching -- arch tools Documentation 
 [ -z "$ignored" ] || die "source files ignored by Debian's .gitignore, not committed (use git add -f): $ignored"
 n=$(git rev-list --count "$base".."$BRANCH")
 [ "$n" -gt 0 ] || die "branch $BRANCH has no commits on top of $base"
+# A backport's note is one "Changes from the mainline patch:" block; two mean
+# a stale note was concatenated on a rewrite (see apply.sh): fix it with
+# "git notes edit" rather than export it.
+if [ -n "${STABLE:-}" ]; then
+	for c in $(git rev-list "$base".."$BRANCH"); do
+		[ "$(git notes show "$c" 2>/dev/null | grep -c '^Changes from the mainline patch:$')" -le 1 ] ||
+			die "the note of $(git log --oneline -1 "$c" | cut -c1-60) has more than one \"Changes from the mainline patch:\" block; git notes edit $c"
+	done
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -c core.abbrev=12 format-patch -q --no-signature --zero-commit "${fp[@]}" \

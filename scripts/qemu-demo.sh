@@ -10,7 +10,11 @@
 #   7.2  bookworm's, the host's own binary and libraries (scripts/qemu-cpio.sh),
 #        table selftests/qemu-migrate/matrix;
 #   10   trixie's, with trixie's loader and libraries under /qemu10
-#        (scripts/qemu10-cpio.sh), table selftests/qemu-migrate/matrix-qemu10.
+#        (scripts/qemu10-cpio.sh), table selftests/qemu-migrate/matrix-qemu10;
+#   fix  trixie's source with patches/qemu/ (the userspace half), built by
+#        scripts/qemu-fix-cpio.sh, table selftests/qemu-migrate/matrix-qemu-fix
+#        (not a default table: `make demo-qemu-fix`; a cold build takes
+#        about 18 minutes on the 2-core machine).
 # Prints the tables and "qemu-demo: N passed, N failed" over all of them.
 # Env: QEMU_DEMO_MATRIX="FILE..." (default: both matrices above),
 #      VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
@@ -36,10 +40,11 @@ qemu_bin() {
 	case $1 in
 	7.2) echo /usr/bin/qemu-system-x86_64 ;;
 	10) echo /qemu10/bin/qemu-system-x86_64 ;;
-	*) die "unknown QEMU '$1' (7.2 or 10)" ;;
+	fix) echo /qemu-fix/bin/qemu-system-x86_64 ;;
+	*) die "unknown QEMU '$1' (7.2, 10 or fix)" ;;
 	esac
 }
-qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; esac; }
+qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; fix) echo "$BUILD/qemu-fix.cpio" ;; esac; }
 # table_qemu MATRIX: the QEMU of its destinations ("qemu VERSION" line; 7.2 if none).
 table_qemu() {
 	local q
@@ -69,6 +74,7 @@ done
 tstart
 "$S/qemu-cpio.sh" "$BUILD/qemu.cpio"
 case " $all_qemus " in *" 10 "*) "$S/qemu10-cpio.sh" "$BUILD/qemu10.cpio" ;; esac
+case " $all_qemus " in *" fix "*) "$S/qemu-fix-cpio.sh" "$BUILD/qemu-fix.cpio" ;; esac
 # A minimal base initramfs (busybox and the harness's init; QEMU comes in
 # VM_CPIO), so this demo does not depend on the selftests.
 MINIMAL=1 "$S/mkinitramfs.sh" "$out/initramfs.cpio"

@@ -9,14 +9,15 @@ QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
 MACHINE=pc
 
 # l2_args VARIANT: the QEMU arguments of the L2 guest: "plain" (guest.bin,
-# -cpu qemu64,+xsave) or "pku" (guest-pku.bin, which uses protection keys,
-# -cpu qemu64,+xsave,+pku).
+# -cpu qemu64,+xsave), "pku" (guest-pku.bin, which uses protection keys,
+# -cpu qemu64,+xsave,+pku) or "noxsave" (guest.bin, -cpu qemu64,-xsave).
 l2_args() {
 	local cpu=qemu64,+xsave bios=guest.bin
 	case $1 in
 	plain) ;;
 	pku) cpu=$cpu,+pku bios=guest-pku.bin ;;
-	*) echo "unknown L2 guest '$1' (plain or pku)"; exit 1 ;;
+	noxsave) cpu=qemu64,-xsave ;;
+	*) echo "unknown L2 guest '$1' (plain, pku or noxsave)"; exit 1 ;;
 	esac
 	QEMU_ARGS="-accel ${QEMU_ACCEL:-kvm} -nodefaults -no-user-config -display none -m 16 -cpu $cpu -bios $D/$bios -serial none -parallel none"
 }

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# QEMU with the userspace half of the fix (patches/qemu/: XSTATE_BV is
+# masked with the CPU model's XCR0 components before KVM_SET_XSAVE) for the
+# migration demo (scripts/qemu-demo.sh), as an extra cpio archive for boot.sh
+# (VM_CPIO), next to QEMU 7.2 (build/qemu.cpio) and trixie's QEMU 10
+# (build/qemu10.cpio):
+#   - the source: Debian trixie's qemu source package $QEMU_FIX_SRC_VERSION
+#     (apt-get source --download-only through a deb-src list of the machine's
+#     Debian archive in a temporary apt state that is removed afterwards),
+#     cached in build/cache/qemu-src; unpacked with dpkg-source -x (which
+#     applies Debian's patches) into build/qemu-fix/src/qemu, a git
+#     repository whose first commit is "Debian qemu VERSION", then
+#     "git am" of the patches;
+#   - the build: x86_64-softmmu only, KVM and TCG, no GUI, docs, tools or
+#     user emulators, libfdt from the system, ccache, nice -n 19 and $JOBS
+#     jobs, out of tree in build/qemu-fix/obj/x86_64-softmmu; meson >= 1.5
+#     is bookworm-backports' (downloaded and unpacked privately) when the
+#     machine's is older; kvmvapic.bin (removed from Debian's +ds tarball) is
+#     built from the source's pc-bios/optionrom as Debian does;
+#   - the cache: the binary and kvmvapic.bin are kept in
+#     build/qemu-fix/bin-SUM, SUM = sha256 of the .dsc, the patches and the
+#     configure options; a run with the same SUM builds nothing;
+#   - the archive: everything under /qemu-fix so that nothing clashes with
+#     QEMU 7.2's files: the binary, the host's (bookworm's) dynamic loader and
+#     the libraries of the binary's DT_NEEDED closure, kvmvapic.bin,
+#     /qemu-fix/VERSIONS, and /qemu-fix/bin/qemu-system-x86_64, a wrapper as
+#     in scripts/qemu10-cpio.sh (the loader with --library-path and -L).
+# Needs (scripts/deps.sh): gcc ninja-build pkgconf python3-venv
+# libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev (dpkg-source) git cpio.
+# Usage: qemu-fix-cpio.sh [OUT.cpio]   (default build/qemu-fix.cpio)
+# Env: QEMU_FIX_SRC_VERSION (Debian version of the qemu source package),
+#      QEMU_FIX_PATCHES="FILE..." (default patches/qemu/[0-9]*.patch;
+#      "none" builds Debian's QEMU unpatched, for a control row).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need apt-get dpkg-source dpkg-deb git gcc ninja python3 pkg-config objdump readelf cpio ccache sha256sum
+out=${1:-$BUILD/qemu-fix.cpio}
+ver=${QEMU_FIX_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
+suite=trixie
+P=/qemu-fix                     # prefix inside the guest
+LIBDIR=usr/lib/x86_64-linux-gnu
+top=$BUILD/qemu-fix
+srcc=$CACHE/qemu-src
+mkdir -p "$top" "$srcc"
+CONFIGURE_OPTS=(--cc="ccache gcc" --target-list=x86_64-softmmu --without-default-features
+	--enable-kvm --enable-tcg --enable-fdt=system --disable-download --disable-docs
+	--disable-user --disable-tools --disable-werror --disable-debug-info
+	--audio-drv-list= --disable-install-blobs)
+
+for p in libglib2.0-dev libfdt-dev zlib1g-dev pkgconf python3-venv dpkg-dev; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		die "build dependency $p is not installed (apt-get install $p; scripts/deps.sh)"
+done
+
+if [ "${QEMU_FIX_PATCHES:-}" = none ]; then
+	patches=()
+else
+	# shellcheck disable=SC2206
+	patches=(${QEMU_FIX_PATCHES:-$(ls "$TOP"/patches/qemu/[0-9]*.patch 2>/dev/null)})
+	[ ${#patches[@]} -gt 0 ] || die "no QEMU patches in $TOP/patches/qemu"
+fi
+
+# tmp_apt LINE apt-get-args...: apt-get with a one-line source list in a
+# temporary state directory, removed afterwards (no archive address is left
+# in build/).
+tmp_apt() {
+	local line=$1 d rc=0
+	shift
+	d=$(mktemp -d "$BUILD/apt-tmp.XXXXXX")
+	mkdir -p "$d/lists/partial" "$d/archives/partial"
+	echo "$line" >"$d/sources.list"
+	local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache::Archives=$d/archives"
+		-o "Dir::Cache::pkgcache=$d/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$d/srcpkgcache.bin"
+		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
+	apt-get "${opts[@]}" -qq update >&2 && apt-get "${opts[@]}" "$@" || rc=$?
+	rm -rf "$d"
+	return $rc
+}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# 1. The source package (.dsc, .orig.tar.xz, .debian.tar.xz).
+uver=${ver#*:}
+dsc=$srcc/qemu_$uver.dsc
+if [ ! -f "$dsc" ]; then
+	log "qemu-fix-cpio: downloading the qemu $ver source package from $suite"
+	(cd "$srcc" && tmp_apt "deb-src [signed-by=$keyring] $(debian_suite_uri $suite) $suite main" \
+		source --download-only -qq "qemu=$ver" >&2) ||
+		die "apt-get source qemu=$ver failed (the archive keeps only the newest $suite version; set QEMU_FIX_SRC_VERSION)"
+	[ -f "$dsc" ] || die "no $dsc after the download"
+fi
+if [ -f "$BUILD/qemu10/VERSIONS" ]; then
+	q10=$(sed -n 's/^qemu-system-x86 //p' "$BUILD/qemu10/VERSIONS")
+	[ -z "$q10" ] || [ "$q10" = "$ver" ] ||
+		log "qemu-fix-cpio: WARNING: the QEMU 10 rows use trixie's $q10, the fix is built on $ver"
+fi
+
+# 2. The cache key; a hit builds nothing.
+sum=$( { cat "$dsc"; for p in "${patches[@]}"; do echo "patch ${p##*/}"; cat "$p"; done
+	printf '%s\n' "${CONFIGURE_OPTS[@]}"; } | sha256sum | cut -c1-16)
+bin=$top/bin-$sum
+if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ]; then
+	t0=$(date +%s)
+	# meson >= 1.5 (QEMU 10.0); bookworm has 1.0.1.
+	if ! { command -v meson >/dev/null &&
+		python3 -c "import sys; v = tuple(map(int, sys.argv[1].split('.')[:2])); sys.exit(v < (1, 5))" \
+			"$(meson --version)"; }; then
+		mdir=$top/meson
+		if [ ! -d "$mdir/usr/lib/python3/dist-packages/mesonbuild" ]; then
+			mkdir -p "$CACHE/meson"
+			if [ -z "$(ls "$CACHE"/meson/meson_*.deb 2>/dev/null)" ]; then
+				log "qemu-fix-cpio: downloading meson from bookworm-backports (bookworm's is too old for QEMU 10)"
+				(cd "$CACHE/meson" && tmp_apt "deb [signed-by=$keyring] $(debian_archive_uri) bookworm-backports main" \
+					download -qq meson >&2) || die "apt-get download meson from bookworm-backports failed"
+			fi
+			rm -rf "$mdir"
+			dpkg-deb -x "$(ls -t "$CACHE"/meson/meson_*.deb | head -n1)" "$mdir"
+		fi
+		export PYTHONPATH=$mdir/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+		export PATH=$mdir/usr/bin:$PATH
+	fi
+	log "qemu-fix-cpio: meson $(meson --version)"
+
+	# The tree: Debian's source with Debian's patches, then ours.
+	src=$top/src/qemu
+	rm -rf "$top/src"
+	mkdir -p "$top/src"
+	dpkg-source -q -x "$dsc" "$src" >&2 || die "dpkg-source -x $dsc failed"
+	(
+		cd "$src"
+		git init -q -b fix
+		git config user.name "$(git -C "$TOP" config user.name || echo "qemu-source import")"
+		git config user.email "$(git -C "$TOP" config user.email || echo "noreply@localhost")"
+		git add -A -f .
+		git commit -q --no-verify -m "Debian qemu $ver"
+		git tag debian
+		for p in "${patches[@]}"; do
+			git am -q "$p" || { git am --abort; exit 1; }
+		done
+	) || die "git am of ${patches[*]} onto Debian qemu $ver failed"
+
+	# The build (configure runs meson, with a venv that sees the meson above).
+	obj=$top/obj/x86_64-softmmu
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	export CCACHE_BASEDIR=$BUILD
+	(cd "$obj" && nice -n 19 "$src/configure" "${CONFIGURE_OPTS[@]}") >"$top/configure.log" 2>&1 ||
+		die "configure failed, see $top/configure.log"
+	nice -n 19 ninja -C "$obj" -j "$JOBS" qemu-system-x86_64 >"$top/build.log" 2>&1 ||
+		die "the QEMU build failed, see $top/build.log"
+	nice -n 19 make -C "$obj/pc-bios/optionrom" kvmvapic.bin >>"$top/build.log" 2>&1 ||
+		die "building kvmvapic.bin failed, see $top/build.log"
+	rm -rf "$top"/bin-*
+	mkdir -p "$bin"
+	cp "$obj/qemu-system-x86_64" "$obj/pc-bios/optionrom/kvmvapic.bin" "$bin/"
+	{ echo "qemu-source $ver"
+	  git -C "$src" log --format='patch %h %s' debian..HEAD
+	  echo "meson $(meson --version)"
+	  echo "gcc $(gcc -dumpfullversion)"; } >"$bin/VERSIONS"
+	log "qemu-fix-cpio: built QEMU $ver + ${#patches[@]} patch(es) in $(( $(date +%s) - t0 )) s"
+elif [ -f "$out" ] && [ ! "$bin/qemu-system-x86_64" -nt "$out" ] && [ ! "$0" -nt "$out" ]; then
+	log "qemu-fix-cpio: $out is up to date (build $sum)"
+	exit 0
+fi
+"$bin/qemu-system-x86_64" --version | grep -q "^QEMU emulator version 10\." ||
+	die "$bin/qemu-system-x86_64 does not run or is not QEMU 10"
+
+# 3. The archive: binary, loader, DT_NEEDED closure (the host's libraries:
+# the binary was built against them), data file, wrapper.
+root=$top/root
+rm -rf "$root"
+mkdir -p "$root$P/$LIBDIR/qemu" "$root$P/usr/bin" "$root$P/usr/share/qemu" "$root$P/bin"
+cp "$bin/qemu-system-x86_64" "$root$P/usr/bin/"
+cp "$bin/kvmvapic.bin" "$root$P/usr/share/qemu/"
+cp "$bin/VERSIONS" "$root$P/VERSIONS"
+interp=$(readelf -l "$bin/qemu-system-x86_64" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+[ "$interp" = /lib64/ld-linux-x86-64.so.2 ] || die "unexpected PT_INTERP '$interp'"
+cp -L "$interp" "$root$P/$LIBDIR/ld-linux-x86-64.so.2"
+nlib=0
+while read -r so path; do
+	cp -L "$path" "$root$P/$LIBDIR/$so"
+	nlib=$((nlib + 1))
+done < <(ldd "$bin/qemu-system-x86_64" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
+ldd "$bin/qemu-system-x86_64" | grep -q 'not found' && die "ldd: $(ldd "$bin/qemu-system-x86_64" | grep 'not found')"
+cat >"$root$P/bin/qemu-system-x86_64" <<EOF
+#!/bin/sh
+# Debian's QEMU $ver with patches/qemu/ (scripts/qemu-fix-cpio.sh), with
+# bookworm's loader and libraries.  LD_PRELOAD from the caller applies.
+QEMU_MODULE_DIR=$P/$LIBDIR/qemu exec $P/$LIBDIR/ld-linux-x86-64.so.2 \\
+	--library-path $P/$LIBDIR $P/usr/bin/qemu-system-x86_64 -L $P/usr/share/qemu "\$@"
+EOF
+chmod +x "$root$P/bin/qemu-system-x86_64"
+
+# Smoke test: the packed tree runs from its own loader and libraries only.
+v=$("$root$P/$LIBDIR/ld-linux-x86-64.so.2" --library-path "$root$P/$LIBDIR" \
+	"$root$P/usr/bin/qemu-system-x86_64" --version 2>&1 | head -n1) || die "the packed QEMU does not run: $v"
+case $v in "QEMU emulator version 10."*) ;; *) die "the packed QEMU says '$v'" ;; esac
+env -i "$root$P/$LIBDIR/ld-linux-x86-64.so.2" --list --library-path "$root$P/$LIBDIR" \
+	"$root$P/usr/bin/qemu-system-x86_64" >"$top/ldd.txt" 2>&1 || die "ld.so --list failed: $(cat "$top/ldd.txt")"
+if awk '$2 == "=>" && $3 ~ /^\// {print $3}' "$top/ldd.txt" | grep -v "^$root$P/" >&2; then
+	die "packed QEMU: the libraries above resolve outside $root$P"
+fi
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . ! -name . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$out.tmp"
+mv "$out.tmp" "$out"
+log "qemu-fix-cpio: $out: ${v#QEMU emulator version } + $(grep -c '^patch ' "$bin/VERSIONS") patch(es)" \
+	"(build $sum), $nlib libraries + loader, $(du -m "$out" | cut -f1) MiB"
