@@ -36,7 +36,9 @@ files=$(git -C "$TREE" diff --name-only v7.3-debian series)
 objs=$(echo "$files" | grep -E '^(arch|kernel|virt|mm|drivers)/.*\.c$' | sed 's/\.c$/.o/' || true)
 hdr_users=$(echo "$files" | grep -E '^(arch|include|virt)/.*\.h$' >/dev/null && echo yes || true)
 
-normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/' | grep -E 'warning|error' | sort -u; }
+# Compiler and sparse diagnostics only ("warning:"/"error:"), not make's
+# progress lines (objtool has an object called str_error_r.o).
+normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/' | grep -E '(warning|error):' | sort -u; }
 
 # 2. sparse + W=1 on touched objects, base vs patched.  An object that the
 # tested configuration does not build (e.g. arch/x86/kvm/svm/sev.o, which

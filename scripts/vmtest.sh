@@ -40,7 +40,7 @@ while read -r model cpu xf list; do
 		[ -x "$BUILD/initramfs/t/$t" ] || { echo "$t 1 false # missing" >>"$runlist"; continue; }
 		grep -q "^$t " "$runlist" && continue
 		if strip_comments "$TOP/selftests/flaky-tests" | awk '{print $1}' | grep -qx "$t"; then
-			echo "$t $((3 * TEST_TIMEOUT)) /bin/retry 3 /t/$t" >>"$runlist"
+			echo "$t $((5 * TEST_TIMEOUT)) /bin/retry 5 /t/$t" >>"$runlist"
 		else
 			echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
 		fi
