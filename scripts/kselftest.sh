@@ -17,8 +17,9 @@
 #     selftests/kselftest/slow-tcg (KSFT_ALL=1: the whole collection); parses
 #     its KTAP output: a well-formed plan, every series test "ok" and not
 #     SKIP, no "not ok" but those of selftests/known-tcg-failures and
-#     selftests/kselftest/known-failures (selftests/flaky-tests get two more
-#     attempts, one VM each);
+#     selftests/kselftest/known-failures; any other test not ok on patched
+#     gets four more attempts and fails the stage only if it never passes
+#     there and passes on base (same result on both kernels);
 #  4. boots build/base/bzImage with the same install and runs the series'
 #     tests there: each new test must give what selftests/new-tests says
 #     (skip-on-base: SKIP, fail-on-base: not ok), state_test must pass, and
@@ -198,34 +199,58 @@ for t in $series_tests; do
 	echo "patched: $t ${r:-no result}" >&2
 	if [ "$r" = PASS ]; then ok; else bad "patched: series test $t: ${r:-no result} (want PASS)"; fi
 done
-# Unexpected failures; flaky ones get two more attempts (one VM each).
-unexpected=() flaky=()
+# Other failures: the regression criterion is the same result on both
+# kernels, and the collection's timing tests (selftests/flaky-tests, but
+# also apic_bus_clock_test or xen_shinfo_test on a loaded machine) fail now
+# and then under TCG.  A non-series test that is not ok on patched gets four
+# more attempts there (one VM per attempt, all such tests at once); one that
+# never passes is run up to five times on base: it is a regression only if it
+# passes on base.  The series' own tests get no retry (checked above).
+retry_until_pass() { # KERNEL TAG TEST...: prints the tests that never passed
+	local k=$1 tag=$2 attempt rbrc t fa still
+	shift 2
+	still=("$@")
+	for attempt in 1 2 3 4 5; do
+		[ ${#still[@]} -gt 0 ] || break
+		[ "$k" = base ] || [ "$attempt" -gt 1 ] || continue   # patched: attempt 1 was the full run
+		fa=()
+		for t in "${still[@]}"; do fa+=(-t "$t"); done
+		log "$k: running ${still[*]} again (attempt $attempt of 5)"
+		rbrc=0
+		vm "$k" "$ks/$k-$tag$attempt" 600 "${fa[@]}" >&2 || rbrc=$?
+		fa=("${still[@]}")
+		still=()
+		for t in "${fa[@]}"; do
+			[ "$rbrc" = 0 ] && [ "$(result_of "$t" "$ks/$k-$tag$attempt/results")" = PASS ] || still+=("$t")
+		done
+	done
+	echo "${still[@]+"${still[@]}"}"
+}
+unexpected=() failed=()
 while read -r t r; do
 	[ "$r" = FAIL ] || continue
 	n=${t#*:}
+	echo " $series_tests " | grep -q " $t " && continue
 	if known_failure "$n"; then
 		log "patched: $t not ok, a known failure ($(grep -h "^$n " "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | head -n1 | awk '{$1 = $2 = ""; sub(/^ +/, ""); print}'))"
-	elif strip_comments "$TOP/selftests/flaky-tests" | awk '{print $1}' | grep -qx "$n"; then
-		flaky+=("$t")
 	else
-		unexpected+=("$t")
+		failed+=("$t")
 	fi
 done <"$res"
-for attempt in 2 3; do
-	[ ${#flaky[@]} -gt 0 ] || break
-	fa=()
-	for t in "${flaky[@]}"; do fa+=(-t "$t"); done
-	log "patched: retrying flaky ${flaky[*]} (attempt $attempt of 3)"
-	rbrc=0
-	vm patched "$ks/patched-retry$attempt" 300 "${fa[@]}" || rbrc=$?
-	still=()
-	for t in "${flaky[@]}"; do
-		[ "$rbrc" = 0 ] && [ "$(result_of "$t" "$ks/patched-retry$attempt/results")" = PASS ] || still+=("$t")
+if [ ${#failed[@]} -gt 0 ]; then
+	read -r -a failed <<<"$(retry_until_pass patched retry "${failed[@]}")"
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+	read -r -a onbase <<<"$(retry_until_pass base cmp "${failed[@]}")"
+	for t in "${failed[@]}"; do
+		if echo " ${onbase[*]-} " | grep -q " $t "; then
+			log "patched: $t failed 5 times on patched and 5 times on base: the same result on both kernels, not a regression (logs: $ks/patched-retry*, $ks/base-cmp*)"
+		else
+			unexpected+=("$t")
+		fi
 	done
-	flaky=("${still[@]+"${still[@]}"}")
-done
-unexpected+=("${flaky[@]+"${flaky[@]}"}")
-if [ ${#unexpected[@]} -eq 0 ]; then ok; else bad "patched: not ok and not in selftests/known-tcg-failures: ${unexpected[*]}"; fi
+fi
+if [ ${#unexpected[@]} -eq 0 ]; then ok; else bad "patched: not ok 5 times and passed on base: ${unexpected[*]} (logs: $ks/patched-retry*, $ks/base-cmp*)"; fi
 for t in $(cat "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | strip_comments /dev/stdin | awk '{print $1}'); do
 	r=$(result_of "kvm:$t" "$res")
 	[ "$r" != PASS ] || log "note: kvm:$t, listed as a known failure, passed"
