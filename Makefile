@@ -1,97 +1,101 @@
 # Entry points.  Every stage is one script under scripts/; see README.md.
-#   make check   everything: lint, bisect, postings, vmtest on base, patched and debug
-#                kernels, mutation, harness tests, fuzz, demo
-#   make demo    end-to-end migration reproduction (the main job)
-#   make check-stable  the backports to Debian's 6.12 and 6.1 (patches/stable/)
+# "make help" lists the targets (from the "## " comments below) and the
+# environment knobs (config/knobs).
 SHELL := /bin/bash
 S := scripts
 KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
-.PHONY: all deps tree apply kernel kernels selftests initramfs vmtest vmtest-all \
-	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest clean
+.PHONY: all help deps tree apply kernel kernels selftests initramfs vmtest \
+	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model clean
 
 all: check
 
-deps:
+help: ## this list
+	@echo "Targets:"
+	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo; echo "Knobs (environment; config/knobs):"
+	@sed 's/#.*//; /^[[:space:]]*$$/d' config/knobs | awk '{printf "  %s\n", $$0}'
+
+deps: ## install the Debian packages the scripts need
 	@$(S)/deps.sh
 
-tree: deps
+tree: deps ## build/linux from linux-source-7.3 with patches/series applied (branch series)
 	@$(S)/get-tree.sh
 	@$(S)/apply.sh
 
-apply:
+apply: ## re-apply patches/series to build/linux (FORCE=1 to overwrite the branch)
 	@$(S)/apply.sh
 
-kernel:
+kernel: ## build one kernel (KERNEL=, FLAVOR=)
 	@$(S)/build-kernel.sh
 
-kernels:
+kernels: ## build the base and the patched kernel
 	@KERNEL=base $(S)/build-kernel.sh
 	@KERNEL=patched $(S)/build-kernel.sh
 
-selftests:
+selftests: ## build the KVM and x86 selftests and the test initramfs
 	@$(S)/build-selftests.sh
 	@$(S)/mkinitramfs.sh
 
-initramfs:
+initramfs: ## pack the test initramfs
 	@$(S)/mkinitramfs.sh
 
-vmtest:
+vmtest: ## run the selftests in VMs on every CPU model (KERNEL=, LIST=, MODELS=)
 	@$(S)/vmtest.sh
 
-compare:
+compare: ## compare base and patched vmtest results (OLD=, NEW=)
 	@$(S)/compare.sh
 
-bisect:
+bisect: ## build after every patch of the series
 	@$(S)/bisect.sh
 
-lint:
+lint: ## checkpatch --strict, sparse and W=1, kernel-doc, shellcheck
 	@$(S)/lint.sh
 
-export:
+export: ## patches/ from branch series (STABLE=V: patches/stable/V)
 	@$(S)/export.sh
 
-repro-tree:
+repro-tree: ## branch repro: the over-saving reproducer kernel (not the series)
 	@$(S)/repro-tree.sh
 
-harness-test:
+harness-test: ## the harness's own tests
 	@$(S)/harness-test.sh
 
-mutate:
+mutate: ## deliberate bugs in the series must each fail a named test case
 	@$(S)/mutate.sh
 
-check:
+check: ## everything, every kernel line (what .ci/run runs)
 	@$(S)/check.sh
 
-check-stable:
+check-stable: ## the stable lines only (STABLE_VERSIONS=, STABLE_PHASE=)
 	@$(S)/check-stable.sh
 
-demo:
+demo: ## the main job: reproduce the migration failure and show the fix
 	@$(S)/demo.sh
 
 # The userspace half: QEMU with patches/qemu/ (built from source) loading the
 # over-saved images on unpatched kernels.  Not part of make demo/check yet.
-demo-qemu-fix:
+demo-qemu-fix: ## QEMU with patches/qemu/ (built from source) on unpatched kernels
 	@QEMU_DEMO_MATRIX=$(CURDIR)/selftests/qemu-migrate/matrix-qemu-fix $(S)/qemu-demo.sh
 
-postings:
+postings: ## each posting applies alone and passes checkpatch; one mbox each
 	@$(S)/postings.sh
 
-send:
+send: ## b4 dry run of each posting (nothing is sent)
 	@$(S)/send.sh
 
-fuzz:
+fuzz: ## KVM_SET_XSAVE fuzzer and differential replay (FUZZ_SECONDS=, SEED=, MODELS=)
 	@$(S)/fuzz.sh
 
-fuzz-soak:
+fuzz-soak: ## fuzz rounds until MIN_INPUTS inputs
 	@$(S)/fuzz-soak.sh
 
-kselftest:
+kselftest: ## the kvm collection through run_kselftest.sh
 	@$(S)/kselftest.sh
 
-bench:
+bench: ## KVM_SET_XSAVE latency, base vs patched
 	@$(S)/bench.sh
 
-clean:
+clean: ## remove the kernel and test build output (keeps downloads, trees, ccache)
 	rm -rf build/base build/patched build/repro build/vmtest build/selftests build/initramfs*

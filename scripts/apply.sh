@@ -31,6 +31,7 @@ cur=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 [ "$cur" != am-check ] || cur=$BRANCH
 git checkout -q -B am-check "$BASE_TAG"
 n=0
+# shellcheck disable=SC2094 # dirname "$SERIES" only names the directory
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
 	f=$(dirname "$SERIES")/$p

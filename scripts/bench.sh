@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench [CALLS=20000] [MODEL=max]: KVM_SET_XSAVE latency on the patched
+# make bench [CALLS=20000] [MODELS=max]: KVM_SET_XSAVE latency on the patched
 # kernel in one boot (selftests/bench/xsave_bench.c): quirk enabled and
 # disabled, an image as KVM_GET_XSAVE returns it and one with XSTATE_BV bits
 # of xfeatures KVM does not support, median of CALLS single calls each.
@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need gcc qemu-system-x86_64
 CALLS=${CALLS:-20000}
-MODEL=${MODEL:-max}
+MODEL=$(first_model max)
 img=$BUILD/patched/bzImage
 hdr=$BUILD/selftests-headers/usr/include
 [ -f "$img" ] || die "no $img; run 'make kernel KERNEL=patched'"

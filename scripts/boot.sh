@@ -22,7 +22,7 @@ stage=$(mktemp -d)
 cp "$list" "$stage/run.list"
 # VM_FILES: extra files to put in the guest's / (e.g. a saved state).
 for f in ${VM_FILES:-}; do cp "$f" "$stage/"; done
-(cd "$stage" && ls | grep -v '^list.cpio$' | cpio -o -H newc --quiet) >"$stage/list.cpio"
+(cd "$stage" && find . -mindepth 1 ! -name list.cpio | LC_ALL=C sort | cpio -o -H newc --quiet) >"$stage/list.cpio"
 # VM_CPIO: further cpio archives to append (e.g. QEMU and its libraries).
 # shellcheck disable=SC2086
 cat "$initramfs" ${VM_CPIO:-} "$stage/list.cpio" >"$out/initrd.cpio"

@@ -4,7 +4,7 @@
 #   KERNEL=patched  v7.3 + patches/series (branch series) -> build/patched/bzImage
 #   KERNEL=repro    v7.3 + the over-saving reproducer (branch repro, not part of
 #                   the series)                          -> build/repro/bzImage
-#   KERNEL=stable-V       Debian's V (config/stable-kernels) + patches/stable/V
+#   KERNEL=stable-V       Debian's V (config/kernels) + patches/stable/V
 #                         (branch series of build/stable/V/linux) -> build/stable-V/bzImage
 #   KERNEL=stable-V-base  Debian's V, unpatched (tag vV-debian)  -> build/stable-V-base/bzImage
 # FLAVOR=debug adds config/debug.config -> build/<kernel>-debug/bzImage.
@@ -23,11 +23,11 @@ kernel_dirs "$KERNEL" "$FLAVOR"
 src=$KSRC obj=$KOBJ
 sv=$(stable_version "$KERNEL")
 case $KERNEL in
-base) ref=v7.3-debian ;;
+base) ref=$BASE_TAG ;;
 patched) ref= ;;
 repro) ref=repro ;;
 stable-*-base) ref=v$sv-debian TREE=$(stable_dir "$sv")/linux ;;
-stable-*) ref= TREE=$(stable_dir "$sv")/linux ;;
+stable-*) ref="" TREE=$(stable_dir "$sv")/linux ;;
 esac
 image_dir=$BUILD/$KERNEL${FLAVOR:+-$FLAVOR}
 fragments=("$TOP/config/kvm.config")

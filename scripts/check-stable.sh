@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make check-stable: the checks of the series, for each stable backport of
-# config/stable-kernels (STABLE_VERSIONS="6.12" restricts them): Debian's
+# config/kernels (STABLE_VERSIONS="6.12" restricts them): Debian's
 # source + patches/stable/V with git am, the unpatched and patched kernels,
 # the build after every patch, checkpatch --strict on every patch (the
 # tree's own checkpatch), the backported selftest on every CPU model
@@ -11,14 +11,21 @@
 # CHECK_STABLE_DEMO=0 skips the demo stage (the migration rows) and says so;
 # it runs in build/demo, which the mainline demo shares, so skip it while
 # another make demo may be running.  Default 1: the demo runs.
+# STABLE_PHASE=build runs only the stages that need no VM (tree, kernels,
+# bisect, checkpatch, selftests, initramfs; make check runs them in the
+# background while the mainline VMs run), STABLE_PHASE=test only the rest
+# (vmtest, mutation, demo) of the lines whose build phase succeeded
+# (build/stable/V/built); default: both.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 mkdir -p "$BUILD/logs"
-times=$BUILD/stage-times-stable
+PHASE=${STABLE_PHASE:-all}
+case $PHASE in build | test | all) ;; *) die "STABLE_PHASE=$PHASE: want build, test or all" ;; esac
+times=$BUILD/stage-times-stable${STABLE_PHASE:+-$PHASE}
 : >"$times"
 P=0 F=0
-summary=$BUILD/check-stable-summary
+summary=$BUILD/check-stable-summary${STABLE_PHASE:+-$PHASE}
 : >"$summary"
 # run NAME CMD...: a stage, timed, logged to build/logs/check-stable-NAME.log.
 run() {
@@ -53,11 +60,14 @@ T0=$(date +%s)
 versions=${STABLE_VERSIONS:-$(stable_versions)}
 for v in $versions; do
 	export STABLE=$v
-	run "$v-tree" "$S/get-stable-tree.sh" || { F=$((F + 1)); echo "FAILED: $v: git am of patches/stable/$v" | tee -a "$summary"; continue; }
+	[ "$PHASE" != test ] || continue
+	rm -f "$(stable_dir "$v")/built"
+	run "$v-tree" "$S/get-tree.sh" || { F=$((F + 1)); echo "FAILED: $v: git am of patches/stable/$v" | tee -a "$summary"; continue; }
 	P=$((P + 1))
-	run "$v-kernel-base" env KERNEL="stable-$v-base" "$S/build-kernel.sh" &&
-		run "$v-kernel-patched" env KERNEL="stable-$v" "$S/build-kernel.sh" ||
-		{ F=$((F + 1)); echo "FAILED: $v: kernel build" | tee -a "$summary"; continue; }
+	if ! run "$v-kernel-base" env KERNEL="stable-$v-base" "$S/build-kernel.sh" ||
+		! run "$v-kernel-patched" env KERNEL="stable-$v" "$S/build-kernel.sh"; then
+		F=$((F + 1)); echo "FAILED: $v: kernel build" | tee -a "$summary"; continue
+	fi
 	P=$((P + 1))
 	check "$v-bisect" "$S/bisect.sh"
 	for p in $(strip_comments "$TOP/patches/stable/$v/series"); do
@@ -68,24 +78,33 @@ for v in $versions; do
 			F=$((F + 1)); echo "FAILED: checkpatch $v/$p (log: $l)" | tee -a "$summary"
 		fi
 	done
-	run "$v-selftests" "$S/build-selftests.sh" && run "$v-initramfs" "$S/stable-initramfs.sh" ||
-		{ F=$((F + 1)); echo "FAILED: $v: selftests build" | tee -a "$summary"; continue; }
+	if ! run "$v-selftests" "$S/build-selftests.sh" || ! run "$v-initramfs" "$S/stable-initramfs.sh"; then
+		F=$((F + 1)); echo "FAILED: $v: selftests build" | tee -a "$summary"; continue
+	fi
+	touch "$(stable_dir "$v")/built"
+done
+for v in $versions; do
+	export STABLE=$v
+	[ "$PHASE" != build ] || continue
+	[ -f "$(stable_dir "$v")/built" ] || { F=$((F + 1)); echo "FAILED: $v: not built (its build phase failed or did not run)" | tee -a "$summary"; continue; }
 	run "$v-vmtest" "$S/stable-vmtest.sh" || true
 	count "$v-vmtest" '^stable-vmtest .* passed, [0-9]+ failed'
 	run "$v-mutation" "$S/mutate.sh" || true
 	l=$(sed -n 's/^mutation ([^)]*): \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-stable-$v-mutation.log")
 	if [ -n "$l" ]; then
-		set -- $l
-		P=$((P + $1)) F=$((F + $2 - $1))
+		read -r killed total <<<"$l"
+		P=$((P + killed)) F=$((F + total - killed))
 		grep '^mutation' "$BUILD/logs/check-stable-$v-mutation.log" | sed 's/^/    /'
-		[ "$1" = "$2" ] || echo "FAILED: $v: $(($2 - $1)) mutants survived" >>"$summary"
+		[ "$killed" = "$total" ] || echo "FAILED: $v: $((total - killed)) mutants survived" >>"$summary"
 	else
 		F=$((F + 1)); echo "FAILED: $v: mutation did not run" | tee -a "$summary"
 	fi
 done
 unset STABLE
 # The migration rows (both stable kernels, raw VMM and QEMU) in one demo run.
-if [ "${CHECK_STABLE_DEMO:-1}" = 0 ]; then
+if [ "$PHASE" = build ]; then
+	:
+elif [ "${CHECK_STABLE_DEMO:-1}" = 0 ]; then
 	echo "==> [demo] SKIPPED (CHECK_STABLE_DEMO=0): the migration rows were not run" >&2
 	demo_skipped=1
 else

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# make check: deps, tree, lint, bisect, kernels, selftests, vmtest on base and
-# patched over the whole CPU-model matrix, base/patched comparison, the
-# kselftest runner path (run_kselftest.sh), the
-# harness's own tests, the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over
-# the matrix, a bounded KVM_SET_XSAVE fuzz run on it with the differential
-# replay, and the demo.  Ends with "N passed, N failed".
+# make check: every kernel line.  Mainline: deps, tree, kernels, selftests,
+# then the VM stages (postings, vmtest on base and patched over the whole
+# CPU-model matrix, base/patched comparison, the kselftest runner path, the
+# harness's own tests, the demo) while a background lane builds the debug
+# kernel, lints, bisects and builds the stable lines; then mutation, the
+# debug kernel (KASAN, UBSAN, KFENCE, lockdep) over the matrix, a bounded
+# KVM_SET_XSAVE fuzz run on it with the differential replay, and the stable
+# lines' VM stages (scripts/check-stable.sh).  Ends with "N passed, N failed".
+# CHECK_STABLE=0 leaves the stable lines out, CHECK_DEMO=0 the mainline demo.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -40,19 +43,35 @@ fatal deps "$S/deps.sh"
 fatal tree "$S/get-tree.sh"
 fatal apply "$S/apply.sh"
 fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
-check bisect "$S/bisect.sh"
 fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
-check kernel-patched-debug env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh"
 fatal selftests "$S/build-selftests.sh"
 fatal initramfs "$S/mkinitramfs.sh"
 
-# lint: one check per line it prints.
-stage lint "$S/lint.sh" 2>&1 | tee "$BUILD/logs/check-lint.log" || true
-P=$((P + $(grep -c '^lint: .* ok' "$BUILD/logs/check-lint.log" || true)))
-lf=$(grep -c '^lint: .* FAILED' "$BUILD/logs/check-lint.log" || true)
-F=$((F + lf))
-[ "$lf" = 0 ] || grep '^lint: .* FAILED' "$BUILD/logs/check-lint.log" >>"$summary"
-grep -q '^lint: ' "$BUILD/logs/check-lint.log" || { F=$((F + 1)); echo "FAILED: lint did not run" >>"$summary"; }
+# The background lane: stages that need no VM run while the VM stages below
+# keep one of the two CPUs busy (QEMU/TCG runs one vCPU), at nice 10 so that
+# the VMs keep their CPU.  Nothing in the foreground edits build/linux or
+# build/patched before "wait" (mutation does, and runs after it).  Each
+# background stage writes "<name> <rc>" to $bgres and its log as usual.
+bgres=$BUILD/check-background
+: >"$bgres"
+bg_stage() { # bg_stage NAME CMD...
+	local name=$1 rc=0
+	shift
+	stage "$name" "$@" >"$BUILD/logs/check-$name.log" 2>&1 || rc=$?
+	echo "$name $rc" >>"$bgres"
+	echo "==> [$name] (background) done, rc=$rc" >&2
+}
+(
+	bg_stage kernel-patched-debug env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh"
+	bg_stage lint "$S/lint.sh"
+	bg_stage bisect "$S/bisect.sh"
+	# The stable lines' trees, kernels, bisect and checkpatch.
+	if [ "${CHECK_STABLE:-1}" = 1 ]; then
+		bg_stage stable-build env STABLE_PHASE=build "$S/check-stable.sh"
+	fi
+) </dev/null &
+bgpid=$!
+log "background lane started (pid $bgpid): debug kernel, lint, bisect, stable lines' builds; logs: $BUILD/logs/check-<stage>.log"
 
 # The postings as they would be sent, signed by a test identity (the
 # repository keeps a placeholder, which postings.sh refuses; harness-test
@@ -74,6 +93,33 @@ grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" 
 stage kselftest "$S/kselftest.sh" 2>&1 | tee "$BUILD/logs/check-kselftest.log" || true
 count "$BUILD/logs/check-kselftest.log"
 grep -E '^FAIL: ' "$BUILD/logs/check-kselftest.log" | sed 's/^/kselftest: /' >>"$summary" || true
+stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
+count "$BUILD/logs/check-harness.log"
+grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
+if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
+	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
+	count "$BUILD/logs/check-demo.log"
+fi
+
+t0=$(date +%s)
+log "waiting for the background lane"
+wait "$bgpid" || true
+echo "bg-wait $(($(date +%s) - t0))" >>"$BUILD/stage-times"
+bg_rc() { awk -v n="$1" '$1 == n {print $2}' "$bgres"; }
+for n in kernel-patched-debug bisect; do
+	if [ "$(bg_rc "$n")" = 0 ]; then P=$((P + 1)); else
+		F=$((F + 1)); echo "FAILED: $n (rc=$(bg_rc "$n"); log: $BUILD/logs/check-$n.log)" | tee -a "$summary"
+		tail -n 15 "$BUILD/logs/check-$n.log" | sed 's/^/    /'
+	fi
+done
+# lint: one check per line it prints.
+cat "$BUILD/logs/check-lint.log"
+P=$((P + $(grep -c '^lint: .* ok' "$BUILD/logs/check-lint.log" || true)))
+lf=$(grep -c '^lint: .* FAILED' "$BUILD/logs/check-lint.log" || true)
+F=$((F + lf))
+[ "$lf" = 0 ] || grep '^lint: .* FAILED' "$BUILD/logs/check-lint.log" >>"$summary"
+grep -q '^lint: ' "$BUILD/logs/check-lint.log" || { F=$((F + 1)); echo "FAILED: lint did not run" >>"$summary"; }
+
 # Deliberate bugs in the series' kernel code must each fail a named case of
 # the series' tests (the new tests skip on base, so this is their proof).
 stage mutation "$S/mutate.sh" 2>&1 | tee "$BUILD/logs/check-mutation.log" || true
@@ -94,18 +140,27 @@ if [ -f "$BUILD/patched-debug/bzImage" ]; then
 	count "$BUILD/logs/check-compare-debug.log"
 	grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
 fi
-stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
-count "$BUILD/logs/check-harness.log"
-grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
 # Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
 # + differential replay (recorded on base, replayed on the debug kernel).
-stage fuzz env FLAVOR=debug SECONDS=20 SEED=20261122 DIFF_ITERS=1000 FUZZ_MODELS="max max-noavx noxsave" "$S/fuzz.sh" 2>&1 |
+stage fuzz env FLAVOR=debug FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 MODELS="max max-noavx noxsave" "$S/fuzz.sh" 2>&1 |
 	tee "$BUILD/logs/check-fuzz.log" || true
 count "$BUILD/logs/check-fuzz.log"
 grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
-if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
-	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
-	count "$BUILD/logs/check-demo.log"
+
+# The stable lines (config/kernels): their build phase ran in the
+# background; now their VM stages and migration rows.
+if [ "${CHECK_STABLE:-1}" = 1 ]; then
+	cat "$BUILD/logs/check-stable-build.log"
+	count "$BUILD/logs/check-stable-build.log"
+	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-build.log" | grep '^FAILED' >>"$summary" || true
+	stage stable-test env STABLE_PHASE=test "$S/check-stable.sh" 2>&1 | tee "$BUILD/logs/check-stable-test.log" || true
+	count "$BUILD/logs/check-stable-test.log"
+	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-test.log" | grep '^FAILED' >>"$summary" || true
+	for f in "$BUILD/stage-times-stable-build" "$BUILD/stage-times-stable-test"; do
+		[ ! -f "$f" ] || sed 's/^/  stable:/' "$f" >>"$BUILD/stage-times"
+	done
+else
+	echo "note: CHECK_STABLE=0: the stable lines were not checked" | tee -a "$summary"
 fi
 
 echo

@@ -21,9 +21,10 @@ known=$TOP/selftests/known-tcg-failures
 pass=0 failn=0 proven=
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
 while read -r model _; do
-	[ -f "$B/$model/results" ] && [ -f "$P/$model/results" ] || {
+	if [ ! -f "$B/$model/results" ] || [ ! -f "$P/$model/results" ]; then
 		echo "compare: $model: missing results (run 'make vmtest' for both kernels)"
-		failn=$((failn + 1)); continue; }
+		failn=$((failn + 1)); continue
+	fi
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
 		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ] && [ "$(mode_of "$t")" = skip-on-base ]; then
@@ -40,7 +41,7 @@ while read -r model _; do
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
 		elif [ "$sb" = "$sp" ]; then
 			pass=$((pass + 1))
-			if [ "$sp" = FAIL ] && ! grep -qE "^$t[[:space:]]" "$known"; then
+			if [ "$sp" = FAIL ] && ! grep -qE "^${t}[[:space:]]" "$known"; then
 				echo "compare: note: $t fails on $model on both kernels and is not in $(basename "$known")"
 			fi
 		else

@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 MIN_INPUTS=${MIN_INPUTS:-1000000}
 ROUND=${ROUND_SECONDS:-200}
-MODELS_S=${FUZZ_MODELS:-max max-noavx noxsave}
+MODELS_S=${MODELS:-max max-noavx noxsave}
 [ -f "$BUILD/patched-debug/bzImage" ] || die "no debug kernel; run 'make kernel KERNEL=patched FLAVOR=debug'"
 mkdir -p "$BUILD/logs"
 inputs=0 findings=0 fails=0 round=0 t0=$(date +%s)
@@ -18,7 +18,7 @@ while [ "$inputs" -lt "$MIN_INPUTS" ]; do
 	round=$((round + 1))
 	lg=$BUILD/logs/fuzz-soak-$round.log
 	rc=0
-	env -u SECONDS FLAVOR=debug SECONDS="$ROUND" SEED=$((seed + round)) FUZZ_MODELS="$MODELS_S" \
+	env FLAVOR=debug FUZZ_SECONDS="$ROUND" SEED=$((seed + round)) MODELS="$MODELS_S" \
 		"$TOP/scripts/fuzz.sh" >"$lg" 2>&1 || rc=$?
 	l=$(grep -E '^fuzz: [0-9]+ inputs, [0-9]+ findings' "$lg" | tail -n1)
 	[ -n "$l" ] || die "round $round: no result line, see $lg"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make fuzz [SECONDS=N] [SEED=N] [FUZZ_MODELS="max noxsave"] [FLAVOR=debug]:
+# make fuzz [FUZZ_SECONDS=N] [SEED=N] [MODELS="max noxsave"] [FLAVOR=debug]:
 # run the KVM_SET_XSAVE fuzzer (selftests/fuzz) inside the patched kernel
 # (build/patched-debug with FLAVOR=debug: KASAN, UBSAN, KFENCE, lockdep) for
 # N seconds per CPU model, then the differential check: a quirk-disabled
@@ -11,13 +11,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need gcc
-# SECONDS is bash's own clock: imported from the environment it holds the
-# budget, otherwise it counts from 0 at startup, so a small value is "unset".
-SECONDS_BUDGET=${SECONDS:-0}
-[ "$SECONDS_BUDGET" -ge 5 ] || SECONDS_BUDGET=60
+SECONDS_BUDGET=${FUZZ_SECONDS:-60}
+[ "$SECONDS_BUDGET" -ge 5 ] || die "FUZZ_SECONDS=$SECONDS_BUDGET: want at least 5"
 SEED=${SEED:-$(date +%s)}
 ITERS=${DIFF_ITERS:-3000}
-MODELS_F=${FUZZ_MODELS:-max epyc-rome noxsave}
+MODELS_F=${MODELS:-max epyc-rome noxsave}
 FLAVOR=${FLAVOR:-}
 pimg=$BUILD/patched${FLAVOR:+-$FLAVOR}/bzImage
 [ -f "$pimg" ] || die "no $pimg; run 'make kernel KERNEL=patched${FLAVOR:+ FLAVOR=$FLAVOR}'"

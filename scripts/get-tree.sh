@@ -1,41 +1,41 @@
 #!/usr/bin/env bash
-# Stage 1: get Linux 7.3 from Debian's linux-source-7.3 package, unpack it into
-# build/linux as a git repository whose single base commit is the pristine
-# source (tag "v7.3-debian"), cached so a second run downloads nothing.
+# Stage: get the source of a kernel line of config/kernels (mainline, or
+# STABLE=V) from its Debian linux-source package, unpack it into a git
+# repository whose base commit is the pristine source (tag v<line>-debian):
+# build/linux for mainline, build/stable/V/linux for V.  Cached: a second
+# run downloads and unpacks nothing.  A stable line then gets its patches
+# (patches/stable/V/series, scripts/apply.sh; mainline: make tree applies).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need apt-get dpkg-deb sha256sum git tar
+pkg=$(kernel_field "$LINE" 2) suite=$(kernel_field "$LINE" 3)
+tested_ver=$(kernel_field "$LINE" 4) tested_sha=$(kernel_field "$LINE" 5)
+cache=$CACHE${STABLE:+/stable}
+if [ -n "${STABLE:-}" ]; then dir=$(stable_dir "$STABLE") used=$dir/source.used; else dir=$BUILD used=$BUILD/linux-source.used; fi
+mkdir -p "$cache" "$dir"
 
-mkdir -p "$CACHE" "$BUILD"
-tested_ver=$(awk '$1 == "version" {print $2}' "$LINUX_SRC_TESTED_VERSION_FILE")
-tested_sha=$(awk '$1 == "sha256" {print $2}' "$LINUX_SRC_TESTED_VERSION_FILE")
-
-deb=$(ls "$CACHE"/${LINUX_SRC_PKG}_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*.deb" 2>/dev/null | sort -V | tail -n1)
 if [ -z "$deb" ]; then
-	log "downloading $LINUX_SRC_PKG from $LINUX_SRC_SUITE"
-	avail=$(apt_suite "$LINUX_SRC_SUITE" -qq --print-uris download "$LINUX_SRC_PKG" 2>/dev/null |
-		awk '{print $2}' | sed -n 's/^[^_]*_\([^_]*\)_.*/\1/p' | sed 's/%3a/:/g' | head -n1)
-	[ -n "$avail" ] || die "$LINUX_SRC_PKG not found in $LINUX_SRC_SUITE"
-	if [ "$avail" != "$tested_ver" ]; then
-		echo "WARNING: the archive has $LINUX_SRC_PKG $avail; the series was tested with $tested_ver." >&2
-		echo "WARNING: the archive keeps only the newest 7.3.y. Using $avail; the series must still apply." >&2
-	fi
-	(cd "$CACHE" && apt_suite "$LINUX_SRC_SUITE" -qq download "$LINUX_SRC_PKG") ||
-		die "apt-get download $LINUX_SRC_PKG failed"
-	deb=$(ls "$CACHE"/${LINUX_SRC_PKG}_*.deb | sort -V | tail -n1)
+	log "downloading $pkg from $suite"
+	(cd "$cache" && apt_suite "$suite" -qq download "$pkg") || die "apt-get download $pkg ($suite) failed"
+	deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*.deb" | sort -V | tail -n1)
 fi
 ver=$(dpkg-deb -f "$deb" Version)
 sha=$(sha256sum "$deb" | awk '{print $1}')
 if [ "$ver" = "$tested_ver" ] && [ "$sha" != "$tested_sha" ]; then
-	die "$deb: SHA-256 $sha does not match the tested $tested_sha"
+	die "$deb: SHA-256 $sha does not match the tested $tested_sha (config/kernels)"
 fi
-[ "$ver" = "$tested_ver" ] || echo "WARNING: using untested $LINUX_SRC_PKG $ver (sha256 $sha)" >&2
-echo "$LINUX_SRC_PKG $ver sha256 $sha" >"$BUILD/linux-source.used"
-log "$LINUX_SRC_PKG $ver sha256 $sha"
+if [ "$ver" != "$tested_ver" ]; then
+	echo "WARNING: the archive has $pkg $ver; line $LINE was tested with $tested_ver (config/kernels)." >&2
+	echo "WARNING: the archive keeps only the newest. Using $ver; $(kernel_field "$LINE" 6) must still apply." >&2
+fi
+echo "$pkg $ver sha256 $sha" >"$used"
+log "$pkg $ver sha256 $sha"
 
 if [ -d "$TREE/.git" ] && [ "$(cat "$TREE/.git/debian-version" 2>/dev/null)" = "$ver" ]; then
 	log "tree $TREE exists (base $ver)"
-	exit 0
+else
+	[ -z "${STABLE:-}" ] || rm -rf "$dir/base" "$dir/bisect"
+	import_source "$deb" "$TREE" "$ver" "$pkg" "$BASE_TAG"
 fi
-
-import_source "$deb" "$TREE" "$ver" "$LINUX_SRC_PKG" v7.3-debian
+[ -z "${STABLE:-}" ] || "$TOP/scripts/apply.sh"

@@ -43,7 +43,7 @@ res $? "a broken patch stops apply.sh naming it"
 
 # 2. git am patches/*.patch on the pristine tree.
 if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
-	git clone -q --shared "$TREE" "$tmp/am" && git -C "$tmp/am" checkout -q v7.3-debian &&
+	git clone -q --shared "$TREE" "$tmp/am" && git -C "$tmp/am" checkout -q "$BASE_TAG" &&
 		git -C "$tmp/am" -c user.name=h -c user.email=h@example.invalid am -q --empty=drop "$TOP"/patches/*.patch &&
 		[ -z "$(git -C "$tmp/am" diff series 2>/dev/null || git -C "$tmp/am" diff origin/series)" ]
 	res $? "git am patches/*.patch reproduces branch series"

@@ -26,7 +26,7 @@
 #     the tests of selftests/kselftest/known-failures must fail there too.
 # Ends with "kselftest: N passed, N failed"; exits non-zero on any failure.
 # Logs and VM output: build/kselftest/ (kept).
-# Environment: KSFT_CPU (default max,+svm), KSFT_ALL=1, KSFT_TIMEOUT=S (the
+# Environment: MODELS (the first is used; default max), KSFT_ALL=1, KSFT_TIMEOUT=S (the
 # runner's per-test timeout, -o; default: the collections' settings files).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -47,11 +47,10 @@ obj=$ks/obj            # O=: headers and selftest objects
 inst=$ks/install       # KSFT_INSTALL_PATH
 logs=$ks/logs
 mkdir -p "$logs"
-CPU=${KSFT_CPU:-max,+svm}
-# The model name of that CPU in selftests/cpu-models (for the model globs of
-# selftests/known-tcg-failures).
-MODEL=$(awk -v c="$CPU" '!/^[[:space:]]*#/ && $2 == c {print $1; exit}' "$TOP/selftests/cpu-models")
-MODEL=${MODEL:-custom}
+# The CPU model (selftests/cpu-models; the first of MODELS, default max).
+MODEL=$(first_model max)
+CPU=$(cpu_of "$MODEL")
+[ -n "$CPU" ] || die "no CPU model $MODEL in selftests/cpu-models"
 
 # The series' tests, as collection:test of kselftest-list.txt.
 series_tests="kvm:xsave_trim_test kvm:xsave_mxcsr_test kvm:state_test x86:xstate_mxcsr_64 x86:xstate_mxcsr_32"

@@ -6,18 +6,18 @@ BUILD=${BUILD:-$TOP/build}
 # STABLE=V: the scripts work on the backport to V (build/stable/V/linux,
 # Debian's V tagged vV-debian) instead of the mainline series.
 TREE=${TREE:-$BUILD/${STABLE:+stable/$STABLE/}linux}
-BASE_TAG=v${STABLE:-7.3}-debian
+# The kernel lines (config/kernels): the first row is mainline.
+KERNELS=$TOP/config/kernels
+MAINLINE=$(awk '!/^[[:space:]]*#/ && NF {print $1; exit}' "$KERNELS")
+LINE=${STABLE:-$MAINLINE}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+BASE_TAG=v$LINE-debian
 CACHE=${CACHE:-$BUILD/cache}
 export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
 export CCACHE_BASEDIR=$BUILD
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 JOBS=${JOBS:-$(nproc)}
 
-# The Debian package the series is tested against.  The archive keeps only
-# the newest 7.3.y; get-tree.sh warns loudly when it has moved on.
-LINUX_SRC_PKG=linux-source-7.3
-LINUX_SRC_SUITE=trixie-backports
-LINUX_SRC_TESTED_VERSION_FILE=$TOP/config/linux-source.tested
 
 die() { echo "ERROR: $*" >&2; exit 1; }
 log() { echo "==> $*" >&2; }
@@ -146,6 +146,7 @@ worktree_at() {
 # kernel_dirs KERNEL [FLAVOR]: set KSRC and KOBJ, the source tree and object
 # directory of build/<KERNEL>.  Every source tree is "../linux" from its
 # object directory so that ccache (CCACHE_BASEDIR) shares objects.
+# shellcheck disable=SC2034 # KSRC and KOBJ are this function's results
 kernel_dirs() {
 	local f=${2:+-$2}
 	case $1 in
@@ -158,16 +159,16 @@ kernel_dirs() {
 	esac
 }
 
-# The stable kernels the series is backported to (config/stable-kernels):
-# stable_versions lists them; stable_field V N prints field N of V's line.
-STABLE_KERNELS=$TOP/config/stable-kernels
-stable_versions() { strip_comments "$STABLE_KERNELS" | awk '{print $1}'; }
-stable_field() {
+# kernel_field LINE N: field N of LINE's row of config/kernels (2 package,
+# 3 suite, 4 tested version, 5 sha256, 6 patch dir, 7 selftests);
+# stable_versions: the lines after mainline.
+kernel_field() {
 	local l
-	l=$(strip_comments "$STABLE_KERNELS" | awk -v v="$1" '$1 == v')
-	[ -n "$l" ] || die "no stable kernel $1 in $STABLE_KERNELS"
+	l=$(strip_comments "$KERNELS" | awk -v v="$1" '$1 == v')
+	[ -n "$l" ] || die "no kernel line $1 in $KERNELS"
 	echo "$l" | awk -v n="$2" '{print $n}'
 }
+stable_versions() { strip_comments "$KERNELS" | awk 'NR > 1 {print $1}'; }
 # stable_version KERNEL: V of stable-V or stable-V-base (empty otherwise).
 stable_version() {
 	case $1 in
@@ -228,8 +229,12 @@ checkpatch_clean() {
 # cpu_of MODEL: the QEMU -cpu argument of a model of selftests/cpu-models
 # (empty if there is no such model).
 cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
+# first_model DEFAULT: the first model of MODELS, the one knob that chooses
+# CPU models for every stage (a stage that runs one model takes the first).
+first_model() { local m; read -r m _ <<<"${MODELS:-}"; echo "${m:-$1}"; }
 
 # The options of the tree's scripts/get_maintainer.pl for the postings.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 GET_MAINTAINER_OPTS="--nogit --nogit-fallback --nogit-chief-penguins --norolestats"
 
 # import_source DEB DIR VERSION PACKAGE TAG: unpack the linux-source tarball
@@ -241,12 +246,13 @@ import_source() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	dpkg-deb -x "$deb" "$unpack"
-	tarball=$(ls "$unpack"/usr/src/linux-source-*.tar.* | head -n1)
-	[ -n "$tarball" ] || die "no source tarball in $deb"
+	local tarballs=("$unpack"/usr/src/linux-source-*.tar.*)
+	tarball=${tarballs[0]}
+	[ -f "$tarball" ] || die "no source tarball in $deb"
 	tar -xf "$tarball" -C "$dir" --strip-components=1
 	rm -rf "$unpack"
 	(
-		cd "$dir"
+		cd "$dir" || exit 1
 		git init -q -b base
 		# Commits in the disposable tree use the project's git identity; a
 		# CI clone without one gets a neutral placeholder (only the base

@@ -6,10 +6,15 @@
 #  2. sparse (C=2) and W=1 on every object the series touches, on the base
 #     and the patched kernel: no warning that base does not have.
 #  3. scripts/kernel-doc on every touched C file and header: no new warning.
+#  4. shellcheck (.shellcheckrc) on every shell script of the repository:
+#     no finding at all.
+#  5. every environment knob a host script of scripts/ or selftests/bochs/
+#     reads with a default (NAME:-default) is listed in config/knobs, which
+#     make help prints.
 # Prints one "lint: <item> ok|FAILED" line per check; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need perl make gcc
+need perl make gcc shellcheck
 "$TOP/scripts/get-sparse.sh"
 sparse=$BUILD/tools/bin/sparse
 out=$BUILD/lint
@@ -32,9 +37,8 @@ while read -r p; do
 done <"$TOP/patches/series"
 
 # Files the series touches.
-files=$(git -C "$TREE" diff --name-only v7.3-debian series)
+files=$(git -C "$TREE" diff --name-only "$BASE_TAG" series)
 objs=$(echo "$files" | grep -E '^(arch|kernel|virt|mm|drivers)/.*\.c$' | sed 's/\.c$/.o/' || true)
-hdr_users=$(echo "$files" | grep -E '^(arch|include|virt)/.*\.h$' >/dev/null && echo yes || true)
 
 # Compiler and sparse diagnostics only ("warning:"/"error:"), not make's
 # progress lines (objtool has an object called str_error_r.o).
@@ -49,7 +53,7 @@ if [ -n "$objs" ]; then
 		kernel_dirs "$k"
 		src=$KSRC obj=$KOBJ
 		[ -f "$obj/.config" ] || die "no $obj/.config; run 'make kernels' first"
-		in_cfg= extra=
+		in_cfg="" extra=""
 		for o in $objs; do
 			if [ -f "$obj/$(dirname "$o")/.$(basename "$o").cmd" ]; then in_cfg="$in_cfg $o"; else extra="$extra $o"; fi
 		done
@@ -67,9 +71,9 @@ if [ -n "$objs" ]; then
 			cat "$obj/.config" "$TOP/config/lint-extra.config" >"$xobj/.config"
 			make -C "$src" O="$xobj" ARCH=x86_64 -s olddefconfig >>"$out/warn-$k.raw" 2>&1 ||
 				die "lint: olddefconfig of $xobj failed"
-			for l in $(grep -E '^CONFIG_[A-Z0-9_]+=y' "$TOP/config/lint-extra.config"); do
+			while read -r l; do
 				grep -qx "$l" "$xobj/.config" || die "lint: $l of config/lint-extra.config did not survive olddefconfig"
-			done
+			done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$TOP/config/lint-extra.config")
 			for o in $extra; do rm -f "$xobj/$o"; done
 			# shellcheck disable=SC2086
 			make -C "$src" O="$xobj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="ccache gcc" HOSTCC="ccache gcc" $extra \
@@ -79,10 +83,10 @@ if [ -n "$objs" ]; then
 	done
 	comm -13 "$out/warn-base.txt" "$out/warn-patched.txt" >"$out/warn-new.txt"
 	if [ -s "$out/warn-new.txt" ]; then
-		bad "sparse+W=1 on $(echo $objs)" "new warnings: $out/warn-new.txt"
+		bad "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')" "new warnings: $out/warn-new.txt"
 		sed 's/^/    /' "$out/warn-new.txt" | head -20
 	else
-		ok "sparse+W=1 on $(echo $objs) ($(wc -l <"$out/warn-patched.txt") warnings on patched, all also on base)"
+		ok "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')($(wc -l <"$out/warn-patched.txt") warnings on patched, all also on base)"
 	fi
 fi
 
@@ -104,7 +108,21 @@ if [ -n "$kd_files" ]; then
 		bad "kernel-doc" "see $out/kdoc-new.txt"
 		sed 's/^/    /' "$out/kdoc-new.txt" | head -20
 	else
-		ok "kernel-doc on $(echo $kd_files | wc -w) files"
+		ok "kernel-doc on $(echo "$kd_files" | wc -w) files"
 	fi
 fi
+# 4. shellcheck: bash scripts, the guest's busybox scripts, CI's entry point.
+mapfile -t sh_files < <(cd "$TOP" && { git ls-files '*.sh' .ci/run; git ls-files selftests/guest selftests/kselftest/run; } | sort -u)
+if (cd "$TOP" && shellcheck -x "${sh_files[@]}") >"$out/shellcheck.txt" 2>&1; then
+	ok "shellcheck on ${#sh_files[@]} scripts"
+else
+	bad "shellcheck" "$(grep -c '^In ' "$out/shellcheck.txt") findings, see $out/shellcheck.txt"
+	head -30 "$out/shellcheck.txt" | sed 's/^/    /'
+fi
+
+# 5. knobs: what the scripts read from the environment, and config/knobs.
+listed=$(strip_comments "$TOP/config/knobs" | awk '{for (i = 1; i <= NF && $i ~ /^[A-Z][A-Z0-9_]*$/; i++) print $i}' | sort -u)
+used=$(cd "$TOP" && git ls-files 'scripts/*.sh' 'selftests/bochs/*.sh' | xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]' | sed -E 's/^\$\{//; s/:.$//' | sort -u)
+missing=$(comm -23 <(echo "$used") <(echo "$listed") | tr '\n' ' ')
+if [ -z "${missing// /}" ]; then ok "knobs: the $(echo "$used" | wc -l) environment variables the scripts read are in config/knobs"; else bad "knobs" "not in config/knobs: $missing"; fi
 exit $fail

@@ -29,7 +29,7 @@ if [ "$MINIMAL" = 1 ]; then
 	exit 0
 fi
 for f in "$src"/* "$src"/x86/* "$BUILD"/selftests-x86/*; do
-	[ -f "$f" ] && [ -x "$f" ] || continue
+	if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 	strip -o "$root/t/${f##*/}" "$f"
 done
 # Extra static binaries built by the harness (demo VMM, fuzzer).
@@ -37,4 +37,4 @@ if [ -d "$BUILD/guest-bin" ]; then
 	cp "$BUILD"/guest-bin/* "$root/t/" 2>/dev/null || true
 fi
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
-log "initramfs: $(ls "$root/t" | wc -l) binaries, $(du -m "$out" | cut -f1) MiB"
+log "initramfs: $(find "$root/t" -mindepth 1 -maxdepth 1 | wc -l) binaries, $(du -m "$out" | cut -f1) MiB"

@@ -3,7 +3,7 @@
 # selftests/mutants/ is a deliberate bug in the series' kernel code (a patch
 # against branch "series").  For each: apply it to the tree, rebuild the
 # patched kernel incrementally (one object and the link), boot it on the
-# CPU model MUTANT_MODEL (default max-noavx: no AVX, so every case of the
+# CPU model MODELS names (the first; default max-noavx: no AVX, so every case of the
 # tests runs), or the model a "# model: <name>" line of the mutant names for
 # a bug that only a host of that model can show, and run the tests that the
 # mutant must fail.  A mutant is killed only if a named test case reports "not ok"; a
@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache git qemu-system-x86_64
 MUTANTS=${MUTANTS:-$TOP/selftests/mutants}
-MODEL=${MUTANT_MODEL:-max-noavx}
+MODEL=$(first_model max-noavx)
 TESTS=${MUTANT_TESTS:-xsave_trim_test}
 kimg=patched
 export VM_INITRAMFS=$BUILD/initramfs.cpio
@@ -69,7 +69,7 @@ for m in "$MUTANTS"/*.patch; do
 	t0=$(date +%s)
 	d=$out/$name
 	mkdir -p "$d"
-	killers= res=
+	killers="" res=""
 	if ! git -C "$TREE" apply "$m" 2>"$d/apply.log"; then
 		res="NO-APPLY"
 	elif ! "${mk[@]}" bzImage >"$d/build.log" 2>&1; then
@@ -97,5 +97,5 @@ for m in "$MUTANTS"/*.patch; do
 done
 # Leave the object directory matching the restored tree.
 "${mk[@]}" bzImage >"$out/rebuild.log" 2>&1 || die "rebuilding the patched kernel failed, see $out/rebuild.log"
-echo "mutation${STABLE:+ ($STABLE)}: $k of $n mutants killed (models $(echo $models), tests: $TESTS)"
+echo "mutation${STABLE:+ ($STABLE)}: $k of $n mutants killed (models $(echo "$models" | tr '\n' ' ' | sed 's/ $//'), tests: $TESTS)"
 [ "$k" = "$n" ]

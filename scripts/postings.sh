@@ -23,7 +23,7 @@ out=$BUILD/postings
 [ -f "$P/postings" ] || die "no $P/postings"
 
 # The sender.
-ident=$(cd "$TOP" && git var GIT_AUTHOR_IDENT 2>/dev/null | sed 's/ [0-9]* [-+][0-9]*$//' || true)
+ident=$(git -C "$TOP" var GIT_AUTHOR_IDENT 2>/dev/null | sed 's/ [0-9]* [-+][0-9]*$//' || true)
 sname=${ident% <*} semail=${ident##*<}
 semail=${semail%>}
 if [ -z "$ident" ] || [ -z "$sname" ] || [ "$sname" = "$ident" ] ||
@@ -47,7 +47,7 @@ work=$out/.git-work
 git clone -q --shared --no-checkout "$TREE" "$work"
 git -C "$work" config user.name "$sname"
 git -C "$work" config user.email "$semail"
-base=$(git -C "$TREE" rev-parse v7.3-debian)
+base=$(git -C "$TREE" rev-parse "$BASE_TAG")
 mapfile -t series < <(strip_comments "$P/series")
 # patches_of NAME: the patch files of a posting, in series order.
 patches_of() {
@@ -154,6 +154,6 @@ PY
 		res "$([ "$n" -le 5000 ] && echo 0 || echo 1)" "$name: cover letter $n bytes (at most 5,000)"
 	fi
 done < <(strip_comments "$P/postings")
-log "mboxes: $(cd "$out" && ls -- *.mbox | tr '\n' ' ')in $out"
+log "mboxes: $(cd "$out" && printf '%s ' ./*.mbox)in $out"
 echo "postings: $pass passed, $fail failed"
 [ "$fail" = 0 ]

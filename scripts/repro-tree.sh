@@ -7,8 +7,8 @@ set -euo pipefail
 need git
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 src=$BUILD/repro/linux
-worktree_at "$src" v7.3-debian
-git -C "$src" checkout -q --detach v7.3-debian
+worktree_at "$src" "$BASE_TAG"
+git -C "$src" checkout -q --detach "$BASE_TAG"
 for p in "$TOP"/selftests/repro/*.patch; do
 	git -C "$src" am -q "$p" || { git -C "$src" am --abort; die "reproducer patch does not apply: $p"; }
 done

@@ -36,13 +36,14 @@ while read -r name _ _ prefix; do
 		# Only the top-level files are checked out: b4 works on commits.
 		git sparse-checkout set --cone >/dev/null
 		git checkout -q -B "$name" "origin/$name"
-		base=$(git -C "$TREE" rev-parse v7.3-debian)
+		base=$(git -C "$TREE" rev-parse "$BASE_TAG")
 		n=$(git rev-list --count "$base..HEAD")
 		lg=$BUILD/logs/b4-$name.log
 		b4 prep -e "$base" >"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		ed=$(mktemp)
 		# A one-patch posting has no cover letter; b4 puts the text of its
 		# "cover" below the patch's ---: patches/notes-<name>.txt.
+		# shellcheck disable=SC2016 # "$1" belongs to the generated editor script
 		if [ -f "$TOP/patches/cover-$name.txt" ]; then
 			printf '#!/bin/sh\ncat %s > "$1"\n' "$TOP/patches/cover-$name.txt" >"$ed"
 		else
@@ -57,13 +58,14 @@ while read -r name _ _ prefix; do
 		[ -z "${extra// /}" ] || b4 prep --set-prefixes $extra >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		b4 prep --auto-to-cc >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
 		b4 send --no-sign -o "$out/$name" >>"$lg" 2>&1 || { cat "$lg"; exit 1; }
-		m=$(ls "$out/$name" | wc -l)
+		m=$(find "$out/$name" -mindepth 1 -maxdepth 1 | wc -l)
 		# b4 sends a single patch without its cover letter.
 		want=$((n + 1))
 		[ "$n" != 1 ] || want=1
 		[ "$m" = "$want" ] || { echo "b4 wrote $m mails for $name, expected $want"; exit 1; }
 		echo "send: $name: $m mails (dry run, nothing sent) in $out/$name"
-		sed -n '1,/^$/p' "$(ls "$out/$name"/*.eml | head -n1)" | grep -E '^(From|Subject|To|Cc):' -A2 |
+		first=("$out/$name"/*.eml)
+		sed -n '1,/^$/p' "${first[0]}" | grep -E '^(From|Subject|To|Cc):' -A2 |
 			grep -vE '^(Date|Message-Id|MIME|Content|X-)' | sed 's/^/    /' | head -12 || true
 	) || rc=1
 done < <(strip_comments "$TOP/patches/postings")

@@ -6,7 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need cpio strip
-v=${STABLE:?set STABLE to a version of config/stable-kernels}
+v=${STABLE:?set STABLE to a version of config/kernels}
 dir=$(stable_dir "$v")
 src=$dir/selftests/x86_64
 [ -d "$src" ] || die "no selftests in $src; run 'STABLE=$v scripts/build-selftests.sh'"
@@ -21,4 +21,4 @@ done
 (cd "$stage" && find t | LC_ALL=C sort | cpio -o -H newc --quiet) >"$dir/tests.cpio"
 cat "$dir/initramfs-min.cpio" "$dir/tests.cpio" >"$dir/initramfs.cpio"
 rm -f "$dir/initramfs-min.cpio" "$dir/tests.cpio"
-log "initramfs for $v: $dir/initramfs.cpio, $(ls "$stage/t" | wc -l) tests, $(du -k "$dir/initramfs.cpio" | cut -f1) KiB"
+log "initramfs for $v: $dir/initramfs.cpio, $(find "$stage/t" -mindepth 1 -maxdepth 1 | wc -l) tests, $(du -k "$dir/initramfs.cpio" | cut -f1) KiB"

@@ -9,7 +9,7 @@
 # Prints a table and "stable-vmtest V: N passed, N failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-v=${STABLE:?set STABLE to a version of config/stable-kernels}
+v=${STABLE:?set STABLE to a version of config/kernels}
 initramfs=$(stable_dir "$v")/initramfs.cpio
 [ -f "$initramfs" ] || die "no $initramfs; run 'STABLE=$v scripts/stable-initramfs.sh'"
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}

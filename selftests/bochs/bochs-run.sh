@@ -47,7 +47,7 @@ bxdir=$(dirname "$bochs")
 rom=$bxdir/bios/BIOS-bochs-latest
 [ -f "$rom" ] || rom=/usr/share/bochs/BIOS-bochs-latest
 vgarom=/usr/share/vgabios/vgabios.bin   # Debian package vgabios (the snapshot lacks VGABIOS-lgpl-latest.bin)
-[ -f "$rom" ] && [ -f "$vgarom" ] || { echo "bochs-run: BIOS images missing ($rom, $vgarom)" >&2; exit 1; }
+if [ ! -f "$rom" ] || [ ! -f "$vgarom" ]; then echo "bochs-run: BIOS images missing ($rom, $vgarom)" >&2; exit 1; fi
 
 mkdir -p "$out"
 out=$(readlink -f "$out")
