@@ -42,22 +42,22 @@ deb510() {
 	local d=$BUILD/bullseye c=$CACHE/bullseye deb
 	[ -f "$d/vmlinuz" ] && return 0
 	mkdir -p "$c" "$d"
-	deb=$(ls "$c"/linux-image-5.10.*-amd64-unsigned_*.deb 2>/dev/null | tail -n1 || true)
+	deb=$(find "$c" -maxdepth 1 -name 'linux-image-5.10.*-amd64-unsigned_*.deb' | sort -V | tail -n1)
 	if [ -z "$deb" ]; then
 		pkg=$(apt_suite bullseye -qq --print-uris download linux-image-5.10.0-32-amd64-unsigned 2>/dev/null |
 			awk '{print $2}' | head -n1)
 		[ -n "$pkg" ] || die "linux-image-5.10.0-32-amd64-unsigned not found in bullseye"
 		(cd "$c" && apt_suite bullseye -qq download linux-image-5.10.0-32-amd64-unsigned >&2) ||
 			die "download of Debian's 5.10 kernel failed"
-		deb=$(ls "$c"/linux-image-5.10.*-amd64-unsigned_*.deb | tail -n1)
+		deb=$(find "$c" -maxdepth 1 -name 'linux-image-5.10.*-amd64-unsigned_*.deb' | sort -V | tail -n1)
 	fi
 	rm -rf "$d/x" && dpkg-deb -x "$deb" "$d/x"
 	for m in $DEB510_MODULES; do echo "/${m##*/}"; done >"$d/modules.order"
 	cp "$d"/x/boot/vmlinuz-* "$d/vmlinuz"
 	for m in $DEB510_MODULES; do
-		cp "$d"/x/lib/modules/*/kernel/$m "$d/"
+		cp "$d"/x/lib/modules/*/kernel/"$m" "$d/"
 	done
-	echo "$(basename "$deb")" >"$d/package"
+	basename "$deb" >"$d/package"
 	rm -rf "$d/x"
 }
 kimage() { # kimage KERNEL: the bzImage to boot
@@ -150,8 +150,8 @@ if [ "${DEMO_QEMU:-1}" = 1 ]; then
 	QEMU_DEMO_MATRIX=$qmatrices "$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
 	l=$(grep -E '^qemu-demo: [0-9]+ passed, [0-9]+ failed' "$out/qemu-demo.log" | tail -n1)
 	if [ -n "$l" ]; then
-		set -- $l
-		pass=$((pass + $2)) fail=$((fail + $4))
+		read -r _ qp _ qf _ <<<"$l"
+		pass=$((pass + qp)) fail=$((fail + qf))
 	else
 		fail=$((fail + 1))
 		echo "demo: the QEMU part did not finish (rc=$qrc), see $out/qemu-demo.log"

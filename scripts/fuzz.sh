@@ -50,9 +50,9 @@ for m in $MODELS_F; do
 	echo "  $m: $line"
 	sed -n 's/^# \(runs: .*\)/    \1/p' "$out/$m/tap.log"
 	grep '^# FINDING' "$out/$m/tap.log" | head -5 | sed 's/^# /    /' || true
-	set -- $line
-	inputs=$((inputs + $2)) findings=$((findings + $4)) secs=$((secs + $6))
-	[ "$6" = 0 ] || echo "  $m: $(($2 / $6)) inputs/s"
+	read -r _ n_in _ n_find _ n_secs _ <<<"$line"
+	inputs=$((inputs + n_in)) findings=$((findings + n_find)) secs=$((secs + n_secs))
+	[ "$n_secs" = 0 ] || echo "  $m: $((n_in / n_secs)) inputs/s"
 	ks=0
 	if splat "$out/$m"; then findings=$((findings + 1)) ks=1; fi
 	if [ "$4" = 0 ] && [ "$ks" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi

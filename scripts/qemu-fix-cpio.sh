@@ -108,13 +108,13 @@ if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ]; then
 		mdir=$top/meson
 		if [ ! -d "$mdir/usr/lib/python3/dist-packages/mesonbuild" ]; then
 			mkdir -p "$CACHE/meson"
-			if [ -z "$(ls "$CACHE"/meson/meson_*.deb 2>/dev/null)" ]; then
+			if [ -z "$(find "$CACHE/meson" -maxdepth 1 -name 'meson_*.deb')" ]; then
 				log "qemu-fix-cpio: downloading meson from bookworm-backports (bookworm's is too old for QEMU 10)"
 				(cd "$CACHE/meson" && tmp_apt "deb [signed-by=$keyring] $(debian_archive_uri) bookworm-backports main" \
 					download -qq meson >&2) || die "apt-get download meson from bookworm-backports failed"
 			fi
 			rm -rf "$mdir"
-			dpkg-deb -x "$(ls -t "$CACHE"/meson/meson_*.deb | head -n1)" "$mdir"
+			dpkg-deb -x "$(find "$CACHE/meson" -maxdepth 1 -name 'meson_*.deb' | sort -V | tail -n1)" "$mdir"
 		fi
 		export PYTHONPATH=$mdir/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
 		export PATH=$mdir/usr/bin:$PATH
