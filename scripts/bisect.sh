@@ -5,7 +5,7 @@
 # selftests after one that touches tools/testing/selftests/x86).  Fails naming the
 # first patch that breaks the build.  STABLE=V: the backport of
 # patches/stable/V (build/stable/V/bisect; only the KVM selftests of
-# selftests/stable-tests, as build-selftests.sh builds them there).
+# config/tests for V, as build-selftests.sh builds them there).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need make gcc ccache git
@@ -16,12 +16,12 @@ if [ -n "${STABLE:-}" ]; then
 	src=$(stable_dir "$STABLE")/bisect/linux obj=$(stable_dir "$STABLE")/bisect/obj
 	[ ! -f "$TOP/config/stable-$STABLE.config" ] || fragments+=("$TOP/config/stable-$STABLE.config")
 fi
-# stable_targets: the tests of selftests/stable-tests that exist at the
+# stable_targets: the line's KVM tests of config/tests that exist at the
 # checked-out commit, as make targets.
 stable_targets() {
 	targets=()
 	[ -n "${STABLE:-}" ] || return 0
-	for t in $(strip_comments "$TOP/selftests/stable-tests" | awk '{print $1}'); do
+	for t in $(tests_rows | awk '$2 == "kvm" {print $1}'); do
 		[ ! -f "$src/tools/testing/selftests/kvm/x86_64/$t.c" ] || targets+=("$obj-selftests/x86_64/$t")
 	done
 }

@@ -20,11 +20,12 @@ log=$BUILD/logs/selftests${STABLE:+-$STABLE}.log
 log "building KVM selftests from $(git -C "$TREE" log --oneline -1 | cut -c1-60) (log: $log)"
 make -C "$TREE" O="$hdr" ARCH=x86_64 -s headers >"$log" 2>&1 ||
 	{ tail -20 "$log"; die "headers failed, see $log"; }
-# A stable tree builds only the tests of selftests/stable-tests (some of
-# its other tests do not build against its own library).
+# A stable tree builds only its tests of config/tests (some of its other
+# tests do not build against its own library).
 targets=()
-if [ -n "${STABLE:-}" ]; then
-	for t in $(strip_comments "$TOP/selftests/stable-tests" | awk '{print $1}'); do
+which=$(kernel_field "$LINE" 7)
+if [ "$which" = listed ]; then
+	for t in $(tests_rows | awk '$2 == "kvm" {print $1}'); do
 		targets+=("$out/x86_64/$t")
 	done
 fi
@@ -37,17 +38,17 @@ sub=x86
 n=$(find "$out/$sub" -maxdepth 1 -type f -perm -u+x 2>/dev/null | wc -l)
 [ "$n" -gt 0 ] || die "no x86 selftest binaries in $out/$sub"
 log "built $n x86 KVM selftests into $out/$sub"
-[ -z "${STABLE:-}" ] || exit 0
+[ "$which" = all ] || exit 0
 
-# The x86 selftests (32- and 64-bit) for selftests/x86-fpu-tests and the
-# series' own x86 selftest.
+# The x86 selftests (32- and 64-bit): those of config/tests (the FPU ones
+# and the series' own).
 x86=$BUILD/selftests-x86
 mkdir -p "$x86"
 log "building x86 selftests (log: $log)"
 make -C "$TREE/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$x86" \
 	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static >>"$log" 2>&1 ||
 	{ grep -E "error|Error" "$log" | head -20; die "x86 selftests build failed, see $log"; }
-for t in $(strip_comments "$TOP/selftests/x86-fpu-tests") xstate_mxcsr_64 xstate_mxcsr_32; do
+for t in $(tests_rows | awk '$2 == "x86" {print $1}'); do
 	[ -x "$x86/$t" ] || die "x86 selftest $t was not built (32-bit ones need gcc-multilib; see $log)"
 done
 log "built $(find "$x86" -maxdepth 1 -type f -perm -u+x | wc -l) x86 selftests into $x86"

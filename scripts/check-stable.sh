@@ -3,9 +3,10 @@
 # config/kernels (STABLE_VERSIONS="6.12" restricts them): Debian's
 # source + patches/stable/V with git am, the unpatched and patched kernels,
 # the build after every patch, checkpatch --strict on every patch (the
-# tree's own checkpatch), the backported selftest on every CPU model
-# (SKIP unpatched, PASS patched; XSAVE-related tests unchanged), the
-# mutants of selftests/mutants/stable-V, then the migration demo rows of
+# tree's own checkpatch), the tests of config/tests for the line on every
+# CPU model (scripts/vmtest.sh and compare.sh: the backported test SKIPs
+# unpatched and PASSes patched, the XSAVE-related tests give the same result
+# on both), the mutants of selftests/mutants/stable-V, then the migration demo rows of
 # selftests/demo-matrix-stable and selftests/qemu-migrate/matrix-stable.
 # Per-stage times; ends with "N passed, N failed".
 # CHECK_STABLE_DEMO=0 skips the demo stage (the migration rows) and says so;
@@ -78,7 +79,7 @@ for v in $versions; do
 			F=$((F + 1)); echo "FAILED: checkpatch $v/$p (log: $l)" | tee -a "$summary"
 		fi
 	done
-	if ! run "$v-selftests" "$S/build-selftests.sh" || ! run "$v-initramfs" "$S/stable-initramfs.sh"; then
+	if ! run "$v-selftests" "$S/build-selftests.sh" || ! run "$v-initramfs" "$S/mkinitramfs.sh"; then
 		F=$((F + 1)); echo "FAILED: $v: selftests build" | tee -a "$summary"; continue
 	fi
 	touch "$(stable_dir "$v")/built"
@@ -87,8 +88,10 @@ for v in $versions; do
 	export STABLE=$v
 	[ "$PHASE" != build ] || continue
 	[ -f "$(stable_dir "$v")/built" ] || { F=$((F + 1)); echo "FAILED: $v: not built (its build phase failed or did not run)" | tee -a "$summary"; continue; }
-	run "$v-vmtest" "$S/stable-vmtest.sh" || true
-	count "$v-vmtest" '^stable-vmtest .* passed, [0-9]+ failed'
+	check "$v-vmtest-base" env KERNEL=base "$S/vmtest.sh"
+	check "$v-vmtest-patched" env KERNEL=patched "$S/vmtest.sh"
+	run "$v-compare" "$S/compare.sh" || true
+	count "$v-compare" '^compare: [0-9]+ passed, [0-9]+ failed'
 	run "$v-mutation" "$S/mutate.sh" || true
 	l=$(sed -n 's/^mutation ([^)]*): \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-stable-$v-mutation.log")
 	if [ -n "$l" ]; then

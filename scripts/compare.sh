@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stage: compare the vmtest results of build/base and build/patched, per test
 # and per CPU model.  Existing tests must give identical results on both
-# kernels; the series' new tests (selftests/new-tests) must FAIL on base and
+# kernels; the series' new tests (config/tests) must FAIL on base and
 # PASS on patched, or SKIP on both where the model lacks what the test needs
 # (and then FAIL -> PASS on at least one other model); a test marked
 # skip-on-base must SKIP on base and PASS on patched on every model.  The test
@@ -11,13 +11,22 @@
 # required case).
 # OLD=patched NEW=patched-debug compares two builds of the patched kernel
 # instead: every test, the new ones included, must give the same result.
+# STABLE=V compares build/vmtest/stable-V-base and stable-V (the tests of
+# config/tests for line V).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-OLD=${OLD:-base} NEW=${NEW:-patched}
+if [ -n "${STABLE:-}" ]; then
+	OLD=${OLD:-stable-$STABLE-base} NEW=${NEW:-stable-$STABLE}
+else
+	OLD=${OLD:-base} NEW=${NEW:-patched}
+fi
+# Against the unpatched kernel the series' tests must change result.
+case $OLD in base | stable-*-base) vs_base=1 ;; *) vs_base=0 ;; esac
 B=$BUILD/vmtest/$OLD P=$BUILD/vmtest/$NEW
-new_tests=$(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}')
-mode_of() { strip_comments "$TOP/selftests/new-tests" | awk -v t="$1" '$1 == t {print $2}'; }
-known=$TOP/selftests/known-tcg-failures
+new_tests=$(tests_of fail-on-base skip-on-base)
+line_tests=$(tests_rows | awk '{print $1}')
+mode_of() { test_field "$1" 3; }
+known=$(tests_of known-failure)
 pass=0 failn=0 proven=
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
 while read -r model _; do
@@ -27,12 +36,12 @@ while read -r model _; do
 	fi
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
-		if echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ] && [ "$(mode_of "$t")" = skip-on-base ]; then
+		if echo "$new_tests" | grep -qx "$t" && [ "$vs_base" = 1 ] && [ "$(mode_of "$t")" = skip-on-base ]; then
 			if [ "$sb" = SKIP ] && [ "$sp" = PASS ]; then
 				v="ok (requires the series)"; pass=$((pass + 1)); proven="$proven $t"
 			else v="WRONG (must SKIP on base, PASS on patched)"; failn=$((failn + 1)); fi
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
-		elif echo "$new_tests" | grep -qx "$t" && [ "$OLD" = base ]; then
+		elif echo "$new_tests" | grep -qx "$t" && [ "$vs_base" = 1 ]; then
 			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then
 				v=ok; pass=$((pass + 1)); proven="$proven $t"
 			elif [ "$sb" = SKIP ] && [ "$sp" = SKIP ]; then
@@ -41,8 +50,8 @@ while read -r model _; do
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
 		elif [ "$sb" = "$sp" ]; then
 			pass=$((pass + 1))
-			if [ "$sp" = FAIL ] && ! grep -qE "^${t}[[:space:]]" "$known"; then
-				echo "compare: note: $t fails on $model on both kernels and is not in $(basename "$known")"
+			if [ "$sp" = FAIL ] && ! echo "$known" | grep -qx "$t"; then
+				echo "compare: note: $t fails on $model on both kernels and is not a known failure of config/tests"
 			fi
 		else
 			echo "compare: REGRESSION $t on $model: $OLD=$sb $NEW=$sp"
@@ -54,6 +63,7 @@ done < <(strip_comments "$TOP/selftests/cpu-models")
 if [ -f "$TOP/selftests/required-cases" ]; then
 	while read -r model t c; do
 		[ -f "$P/$model/tap.log" ] || continue
+		echo "$line_tests" | grep -qx "$t" || continue
 		if grep -qE "^# ok [0-9]+ [a-z_]*\.?$c\$" "$P/$model/tap.log"; then
 			pass=$((pass + 1))
 		else
@@ -64,7 +74,7 @@ if [ -f "$TOP/selftests/required-cases" ]; then
 fi
 # A new test that skips everywhere proves nothing: it must go from FAIL to
 # PASS (or, for skip-on-base, from SKIP to PASS) on at least one model.
-if [ "$OLD" = base ]; then
+if [ "$vs_base" = 1 ]; then
 	for t in $new_tests; do
 		echo " $proven " | grep -q " $t " && continue
 		echo "compare: $t never went from FAIL on $OLD to PASS on $NEW on any model"

@@ -58,7 +58,8 @@ fake_compare() {	# $1: base/patched result of test $2 on max
 	rm -rf "$tmp/cmp"
 	for m in $(strip_comments "$TOP/selftests/cpu-models" | awk '{print $1}'); do
 		mkdir -p "$b/base/$m" "$b/patched/$m"
-		strip_comments "$TOP/selftests/new-tests" | while read -r t mode; do
+		for t in $(tests_of fail-on-base skip-on-base); do
+			mode=$(test_field "$t" 3)
 			if [ "$t" = "$2" ] && [ "$m" = max ]; then
 				echo "$t ${1%/*}" >>"$b/base/$m/results"; echo "$t ${1#*/}" >>"$b/patched/$m/results"
 			elif [ "$t" = "$2" ] && [ "$mode" = fail-on-base ]; then
@@ -72,8 +73,8 @@ fake_compare() {	# $1: base/patched result of test $2 on max
 	done
 	BUILD=$tmp/cmp "$TOP/scripts/compare.sh" >"$tmp/cmp.out" 2>&1
 }
-first=$(strip_comments "$TOP/selftests/new-tests" | awk '$2 == "fail-on-base" {print $1; exit}')
-sob=$(strip_comments "$TOP/selftests/new-tests" | awk '$2 == "skip-on-base" {print $1; exit}')
+first=$(tests_of fail-on-base | head -n1)
+sob=$(tests_of skip-on-base | head -n1)
 ! fake_compare SKIP/SKIP "$first" && grep -q "^compare: $first never went from FAIL" "$tmp/cmp.out" &&
 	! fake_compare PASS/PASS "$first" && grep -q "^$first .*WRONG" "$tmp/cmp.out" &&
 	! fake_compare PASS/PASS "$sob" && grep -q "^$sob .*WRONG" "$tmp/cmp.out" &&

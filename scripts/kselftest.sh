@@ -14,16 +14,16 @@
 #     run_kselftest.sh and runner.sh themselves run under busybox sh;
 #  3. boots build/patched/bzImage on -cpu max,+svm and runs run_kselftest.sh
 #     on the kvm collection plus x86:xstate_mxcsr_{64,32}, less the tests of
-#     selftests/kselftest/slow-tcg (KSFT_ALL=1: the whole collection); parses
+#     config/tests flagged slow-tcg (KSFT_ALL=1: the whole collection); parses
 #     its KTAP output: a well-formed plan, every series test "ok" and not
-#     SKIP, no "not ok" but those of selftests/known-tcg-failures and
-#     selftests/kselftest/known-failures; any other test not ok on patched
+#     SKIP, no "not ok" but the known failures of config/tests; any other
+#     test not ok on patched
 #     gets four more attempts and fails the stage only if it never passes
 #     there and passes on base (same result on both kernels);
 #  4. boots build/base/bzImage with the same install and runs the series'
-#     tests there: each new test must give what selftests/new-tests says
+#     tests there: each new test must give what its kind in config/tests says
 #     (skip-on-base: SKIP, fail-on-base: not ok), state_test must pass, and
-#     the tests of selftests/kselftest/known-failures must fail there too.
+#     the known failures flagged "config" must fail there too.
 # Ends with "kselftest: N passed, N failed"; exits non-zero on any failure.
 # Logs and VM output: build/kselftest/ (kept).
 # Environment: MODELS (the first is used; default max), KSFT_ALL=1, KSFT_TIMEOUT=S (the
@@ -53,10 +53,10 @@ CPU=$(cpu_of "$MODEL")
 [ -n "$CPU" ] || die "no CPU model $MODEL in selftests/cpu-models"
 
 # The series' tests, as collection:test of kselftest-list.txt.
-series_tests="kvm:xsave_trim_test kvm:xsave_mxcsr_test kvm:state_test x86:xstate_mxcsr_64 x86:xstate_mxcsr_32"
-for t in $(strip_comments "$TOP/selftests/new-tests" | awk '{print $1}'); do
-	echo " $series_tests " | grep -q ":$t " || die "selftests/new-tests names $t, which is not in this script's series test list"
-done
+# The series' tests (its new tests and the upstream tests it changes), as
+# collection:test of kselftest-list.txt.
+series_tests=$( { tests_of fail-on-base skip-on-base; tests_flagged changed; } | while read -r t; do
+	echo "$(test_field "$t" 2):$t"; done | tr '\n' ' ')
 
 # --- 1. build and install --------------------------------------------------
 worktree_at "$src" series
@@ -162,24 +162,22 @@ check_run() {
 
 result_of() { awk -v t="$1" '$1 == t {print $2; exit}' "$2"; }
 
-# known_failure TEST: listed for this model in selftests/known-tcg-failures
-# or selftests/kselftest/known-failures ("<test> <model glob> <reason>").
+# known_failure TEST: a known failure of config/tests for this model.
 known_failure() {
-	local t=$1 m
-	while read -r m; do
-		# shellcheck disable=SC2254
-		case $MODEL in $m) return 0 ;; esac
-	done < <(cat "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" |
-		awk -v t="$t" '!/^[[:space:]]*#/ && $1 == t {print $2}')
+	local m
+	[ "$(test_field "$1" 3)" = known-failure ] || return 1
+	m=$(test_field "$1" 5)
+	# shellcheck disable=SC2254
+	case $MODEL in $m) return 0 ;; esac
 	return 1
 }
 
-# Patched: the kvm collection (less selftests/kselftest/slow-tcg) and the
+# Patched: the kvm collection (less the tests flagged slow-tcg) and the
 # series' x86 selftest.
 args=(-c kvm -t x86:xstate_mxcsr_64 -t x86:xstate_mxcsr_32)
 if [ "${KSFT_ALL:-0}" != 1 ]; then
-	for t in $(strip_comments "$TOP/selftests/kselftest/slow-tcg" | awk '{print $1}'); do
-		grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "selftests/kselftest/slow-tcg names $t, not in the kvm collection"
+	for t in $(tests_flagged slow-tcg); do
+		grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "config/tests flags $t slow-tcg, not in the kvm collection"
 		args+=(-S "kvm:$t")
 	done
 fi
@@ -199,7 +197,7 @@ for t in $series_tests; do
 	if [ "$r" = PASS ]; then ok; else bad "patched: series test $t: ${r:-no result} (want PASS)"; fi
 done
 # Other failures: the regression criterion is the same result on both
-# kernels, and the collection's timing tests (selftests/flaky-tests, but
+# kernels, and the collection's timing tests (flagged flaky, but
 # also apic_bus_clock_test or xen_shinfo_test on a loaded machine) fail now
 # and then under TCG.  A non-series test that is not ok on patched gets four
 # more attempts there (one VM per attempt, all such tests at once); one that
@@ -231,7 +229,7 @@ while read -r t r; do
 	n=${t#*:}
 	echo " $series_tests " | grep -q " $t " && continue
 	if known_failure "$n"; then
-		log "patched: $t not ok, a known failure ($(grep -h "^$n " "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | head -n1 | awk '{$1 = $2 = ""; sub(/^ +/, ""); print}'))"
+		log "patched: $t not ok, a known failure ($(test_note "$n"))"
 	else
 		failed+=("$t")
 	fi
@@ -250,28 +248,29 @@ if [ ${#failed[@]} -gt 0 ]; then
 	done
 fi
 if [ ${#unexpected[@]} -eq 0 ]; then ok; else bad "patched: not ok 5 times and passed on base: ${unexpected[*]} (logs: $ks/patched-retry*, $ks/base-cmp*)"; fi
-for t in $(cat "$TOP/selftests/known-tcg-failures" "$TOP/selftests/kselftest/known-failures" | strip_comments /dev/stdin | awk '{print $1}'); do
+for t in $(tests_of known-failure); do
 	r=$(result_of "kvm:$t" "$res")
 	[ "$r" != PASS ] || log "note: kvm:$t, listed as a known failure, passed"
 done
 echo "patched: $(grep -E '^# Totals:' "$out/ktap" || echo 'no totals')" >&2
 
 # Base: the series' tests with the same install, and the known failures of
-# selftests/kselftest/known-failures (which must fail there too).
+# config/tests flagged "config" (which must fail there too).
 out=$ks/base
 args=()
-kf=$(strip_comments "$TOP/selftests/kselftest/known-failures" | awk '{print "kvm:" $1}')
+kf=$(for t in $(tests_of known-failure); do
+	[ "$(test_field "$t" 6)" != config ] || echo "kvm:$t"; done)
 for t in $series_tests $kf; do args+=(-t "$t"); done
 brc=0
 vm base "$out" 300 "${args[@]}" || brc=$?
 check_run base "$out" "$brc"
 for t in $series_tests; do
-	mode=$(strip_comments "$TOP/selftests/new-tests" | awk -v t="${t#*:}" '$1 == t {print $2}')
+	mode=$(test_field "${t#*:}" 3)
 	case $mode in
 	skip-on-base) want=SKIP ;;   # needs the series' quirk
-	fail-on-base) want=FAIL ;;   # tests a fix (FAIL on base on max, selftests/new-tests)
-	"") want=PASS ;;             # a changed upstream test: must still pass
-	*) die "unknown mode '$mode' for $t in selftests/new-tests" ;;
+	fail-on-base) want=FAIL ;;   # tests a fix (FAIL on base on max)
+	regression) want=PASS ;;     # a changed upstream test: must still pass
+	*) die "unexpected kind '$mode' for $t in config/tests" ;;
 	esac
 	r=$(result_of "$t" "$out/results")
 	echo "base: $t ${r:-no result} (want $want${mode:+, $mode})" >&2
@@ -279,7 +278,7 @@ for t in $series_tests; do
 done
 for t in $kf; do
 	r=$(result_of "$t" "$out/results")
-	if [ "$r" = FAIL ]; then ok; else bad "base: $t: ${r:-no result}; selftests/kselftest/known-failures says it fails on both kernels"; fi
+	if [ "$r" = FAIL ]; then ok; else bad "base: $t: ${r:-no result}; config/tests says it fails on both kernels"; fi
 done
 echo "base: $(grep -E '^# Totals:' "$out/ktap" || echo 'no totals')" >&2
 

@@ -194,6 +194,18 @@ tap_block() {
 # comments and blank lines.
 strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
 
+# The test table (config/tests): <test> <suite> <kind> <lines> <models>
+# <flags> <note>.  tests_of KIND... : the tests of these kinds on this
+# kernel line (LINE); tests_flagged FLAG: the tests with that flag on this
+# line; test_field TEST N: field N of TEST's row (empty if none);
+# test_note TEST: its note.
+TESTS=$TOP/config/tests
+tests_rows() { sed 's/^[[:space:]]*#.*//; /^[[:space:]]*$/d' "$TESTS" | awk -v l="$LINE" '$4 == "all" || index("," $4 ",", "," l ",")'; }
+tests_of() { tests_rows | awk -v k=" $* " 'index(k, " " $3 " ") {print $1}'; }
+tests_flagged() { tests_rows | awk -v f="$1" 'index("," $6 ",", "," f ",") {print $1}'; }
+test_field() { tests_rows | awk -v t="$1" -v n="$2" '$1 == t {print $n; exit}'; }
+test_note() { tests_rows | awk -v t="$1" '$1 == t {for (i = 1; i <= 6; i++) $i = ""; sub(/^ +/, ""); print; exit}'; }
+
 # tap_splat LOG: true if the guest's init reported a kernel splat (WARNING,
 # BUG, KASAN, UBSAN, lockdep, ...) in its dmesg (selftests/guest/init).
 tap_splat() {

@@ -30,7 +30,7 @@ fi
 kernel_dirs "$kimg"
 obj=$KOBJ
 [ -f "$obj/.config" ] || die "no $kimg kernel build in $obj; run 'KERNEL=$kimg scripts/build-kernel.sh'"
-[ -f "$VM_INITRAMFS" ] || die "no initramfs $VM_INITRAMFS; run 'make selftests' (stable: scripts/stable-initramfs.sh)"
+[ -f "$VM_INITRAMFS" ] || die "no initramfs $VM_INITRAMFS; run 'make selftests' (stable: STABLE=V scripts/mkinitramfs.sh)"
 [ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes; commit them first"
