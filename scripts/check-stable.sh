@@ -2,8 +2,8 @@
 # make check-stable: the checks of the series, for each stable backport of
 # config/kernels (STABLE_VERSIONS="6.12" restricts them): Debian's
 # source + patches/stable/V with git am, the unpatched and patched kernels,
-# the build after every patch, checkpatch --strict on every patch (the
-# tree's own checkpatch), the tests of config/tests for the line on every
+# the build after every patch, scripts/lint.sh (checkpatch --strict with the
+# tree's own checkpatch, sparse and W=1, kernel-doc), the tests of config/tests for the line on every
 # CPU model (scripts/vmtest.sh and compare.sh: the backported test SKIPs
 # unpatched and PASSes patched, the XSAVE-related tests give the same result
 # on both), the mutants of selftests/mutants/stable-V, then the migration demo rows of
@@ -28,34 +28,23 @@ times=$BUILD/stage-times-stable${STABLE_PHASE:+-$PHASE}
 P=0 F=0
 summary=$BUILD/check-stable-summary${STABLE_PHASE:+-$PHASE}
 : >"$summary"
+export STAGE_TIMES=$times
 # run NAME CMD...: a stage, timed, logged to build/logs/check-stable-NAME.log.
 run() {
-	local name=$1 t0 rc=0
+	local name=$1
 	shift
-	t0=$(date +%s)
-	log "[$name] start"
-	"$@" >"$BUILD/logs/check-stable-$name.log" 2>&1 || rc=$?
-	echo "$name $(($(date +%s) - t0))" >>"$times"
-	echo "==> [$name] $(($(date +%s) - t0)) s (rc=$rc)" >&2
-	return $rc
+	stage "$name" "$@" >"$BUILD/logs/check-stable-$name.log" 2>&1
 }
 # check NAME CMD...: a stage whose success counts as one check.
 check() {
-	local name=$1
-	if run "$@"; then P=$((P + 1)); else
-		F=$((F + 1))
-		echo "FAILED: $name (log: $BUILD/logs/check-stable-$name.log)" | tee -a "$summary"
-		tail -n 15 "$BUILD/logs/check-stable-$name.log" | sed 's/^/    /'
-	fi
+	local rc=0
+	run "$@" || rc=$?
+	tally_rc "$1" "$rc" "$BUILD/logs/check-stable-$1.log"
 }
 # count NAME REGEX: add the "N passed, N failed" of the stage's result line.
 count() {
-	local l
-	l=$(grep -E "$2" "$BUILD/logs/check-stable-$1.log" | tail -n1)
-	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: $1 printed no result" | tee -a "$summary"; return; fi
-	echo "    $l"
-	P=$((P + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/')))
-	F=$((F + $(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+	grep -E "$2" "$BUILD/logs/check-stable-$1.log" | tail -n1 | sed 's/^/    /' || true
+	tally "$BUILD/logs/check-stable-$1.log" "$2"
 }
 T0=$(date +%s)
 versions=${STABLE_VERSIONS:-$(stable_versions)}
@@ -71,14 +60,10 @@ for v in $versions; do
 	fi
 	P=$((P + 1))
 	check "$v-bisect" "$S/bisect.sh"
-	for p in $(strip_comments "$TOP/patches/stable/$v/series"); do
-		l=$BUILD/logs/check-stable-$v-checkpatch-${p%.patch}
-		if TREE=$(stable_dir "$v")/linux checkpatch_clean "$TOP/patches/stable/$v/$p" "$l"; then
-			P=$((P + 1))
-		else
-			F=$((F + 1)); echo "FAILED: checkpatch $v/$p (log: $l)" | tee -a "$summary"
-		fi
-	done
+	# checkpatch --strict, sparse and W=1, kernel-doc: one check per line.
+	run "$v-lint" "$S/lint.sh" || true
+	grep '^lint: ' "$BUILD/logs/check-stable-$v-lint.log" | sed 's/^/    /' || true
+	tally_lint "$BUILD/logs/check-stable-$v-lint.log" "$v: "
 	if ! run "$v-selftests" "$S/build-selftests.sh" || ! run "$v-initramfs" "$S/mkinitramfs.sh"; then
 		F=$((F + 1)); echo "FAILED: $v: selftests build" | tee -a "$summary"; continue
 	fi

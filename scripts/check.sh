@@ -16,20 +16,12 @@ mkdir -p "$BUILD/logs"
 P=0 F=0
 summary=$BUILD/check-summary
 : >"$summary"
-count() { # count LOGFILE: add the "N passed, N failed" of a stage's last such line
-	local l
-	l=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
-	[ -n "$l" ] || { F=$((F + 1)); echo "no result line in $1" >>"$summary"; return; }
-	P=$((P + $(echo "$l" | sed -E 's/.* ([0-9]+) passed.*/\1/; s/^([0-9]+) passed.*/\1/')))
-	F=$((F + $(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
-}
 # check NAME CMD...: a stage whose success counts as one check.
 check() {
 	local name=$1 rc=0
 	shift
 	stage "$name" "$@" 2>&1 | tee "$BUILD/logs/check-$name.log" || rc=${PIPESTATUS[0]}
-	if [ "$rc" = 0 ]; then P=$((P + 1)); else F=$((F + 1)); echo "FAILED: $name (log: $BUILD/logs/check-$name.log)" | tee -a "$summary"; fi
-	return 0
+	tally_rc "$name" "$rc" "$BUILD/logs/check-$name.log" >/dev/null
 }
 # fatal NAME CMD...: a prerequisite; stop everything if it fails.
 fatal() {
@@ -79,26 +71,26 @@ log "background lane started (pid $bgpid): debug kernel, lint, bisect, stable li
 # b4 writes the mails of each (dry run).
 sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
 stage postings "${sender[@]}" "$S/postings.sh" 2>&1 | tee "$BUILD/logs/check-postings.log" || true
-count "$BUILD/logs/check-postings.log"
+tally "$BUILD/logs/check-postings.log"
 check send "${sender[@]}" "$S/send.sh"
 
 check vmtest-base env KERNEL=base "$S/vmtest.sh"
 check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
-count "$BUILD/logs/check-compare.log"
+tally "$BUILD/logs/check-compare.log"
 grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
 # The kselftest runner path (the selftests' install target, which make
 # kselftest-install runs, and run_kselftest.sh in the guest): the series'
 # tests and the kvm collection on patched, the series' tests on base.
 stage kselftest "$S/kselftest.sh" 2>&1 | tee "$BUILD/logs/check-kselftest.log" || true
-count "$BUILD/logs/check-kselftest.log"
+tally "$BUILD/logs/check-kselftest.log"
 grep -E '^FAIL: ' "$BUILD/logs/check-kselftest.log" | sed 's/^/kselftest: /' >>"$summary" || true
 stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
-count "$BUILD/logs/check-harness.log"
+tally "$BUILD/logs/check-harness.log"
 grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
 if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
 	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
-	count "$BUILD/logs/check-demo.log"
+	tally "$BUILD/logs/check-demo.log"
 fi
 
 t0=$(date +%s)
@@ -107,18 +99,11 @@ wait "$bgpid" || true
 echo "bg-wait $(($(date +%s) - t0))" >>"$BUILD/stage-times"
 bg_rc() { awk -v n="$1" '$1 == n {print $2}' "$bgres"; }
 for n in kernel-patched-debug bisect; do
-	if [ "$(bg_rc "$n")" = 0 ]; then P=$((P + 1)); else
-		F=$((F + 1)); echo "FAILED: $n (rc=$(bg_rc "$n"); log: $BUILD/logs/check-$n.log)" | tee -a "$summary"
-		tail -n 15 "$BUILD/logs/check-$n.log" | sed 's/^/    /'
-	fi
+	tally_rc "$n" "$(bg_rc "$n")" "$BUILD/logs/check-$n.log"
 done
 # lint: one check per line it prints.
 cat "$BUILD/logs/check-lint.log"
-P=$((P + $(grep -c '^lint: .* ok' "$BUILD/logs/check-lint.log" || true)))
-lf=$(grep -c '^lint: .* FAILED' "$BUILD/logs/check-lint.log" || true)
-F=$((F + lf))
-[ "$lf" = 0 ] || grep '^lint: .* FAILED' "$BUILD/logs/check-lint.log" >>"$summary"
-grep -q '^lint: ' "$BUILD/logs/check-lint.log" || { F=$((F + 1)); echo "FAILED: lint did not run" >>"$summary"; }
+tally_lint "$BUILD/logs/check-lint.log"
 
 # Deliberate bugs in the series' kernel code must each fail a named case of
 # the series' tests (the new tests skip on base, so this is their proof).
@@ -137,24 +122,24 @@ if [ -f "$BUILD/patched-debug/bzImage" ]; then
 	check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh"
 	stage compare-debug env OLD=patched NEW=patched-debug "$S/compare.sh" 2>&1 |
 		tee "$BUILD/logs/check-compare-debug.log" || true
-	count "$BUILD/logs/check-compare-debug.log"
+	tally "$BUILD/logs/check-compare-debug.log"
 	grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
 fi
 # Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
 # + differential replay (recorded on base, replayed on the debug kernel).
 stage fuzz env FLAVOR=debug FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 MODELS="max max-noavx noxsave" "$S/fuzz.sh" 2>&1 |
 	tee "$BUILD/logs/check-fuzz.log" || true
-count "$BUILD/logs/check-fuzz.log"
+tally "$BUILD/logs/check-fuzz.log"
 grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
 
 # The stable lines (config/kernels): their build phase ran in the
 # background; now their VM stages and migration rows.
 if [ "${CHECK_STABLE:-1}" = 1 ]; then
 	cat "$BUILD/logs/check-stable-build.log"
-	count "$BUILD/logs/check-stable-build.log"
+	tally "$BUILD/logs/check-stable-build.log"
 	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-build.log" | grep '^FAILED' >>"$summary" || true
 	stage stable-test env STABLE_PHASE=test "$S/check-stable.sh" 2>&1 | tee "$BUILD/logs/check-stable-test.log" || true
-	count "$BUILD/logs/check-stable-test.log"
+	tally "$BUILD/logs/check-stable-test.log"
 	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-test.log" | grep '^FAILED' >>"$summary" || true
 	for f in "$BUILD/stage-times-stable-build" "$BUILD/stage-times-stable-test"; do
 		[ ! -f "$f" ] || sed 's/^/  stable:/' "$f" >>"$BUILD/stage-times"

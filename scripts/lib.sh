@@ -38,8 +38,39 @@ stage() {
 	log "[$name] start"
 	"$@" || rc=$?
 	echo "==> [$name] $(( $(date +%s) - t0 )) s (rc=$rc)" >&2
-	echo "$name $(( $(date +%s) - t0 ))" >>"$BUILD/stage-times"
+	echo "$name $(( $(date +%s) - t0 ))" >>"${STAGE_TIMES:-$BUILD/stage-times}"
 	return $rc
+}
+
+# The result contract of the orchestrators (check.sh, check-stable.sh): every
+# stage ends with a line "... N passed, N failed" or counts as one check by
+# its exit status; the orchestrator keeps the totals in P and F and the
+# failures in the file $summary.
+# tally LOG [REGEX]: add LOG's last result line (matching REGEX) to P and F.
+tally() {
+	local l p f
+	l=$(grep -E "${2:-[0-9]+ passed, [0-9]+ failed}" "$1" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n1 || true)
+	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: no result line in $1" | tee -a "${summary:?}"; return; fi
+	p=$(echo "$l" | sed -E 's/.*(^|[^0-9])([0-9]+) passed.*/\2/')
+	f=$(echo "$l" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	P=$((P + p)) F=$((F + f))
+}
+# tally_lint LOG [PREFIX]: one check per "lint: <item> ok|FAILED" line.
+tally_lint() {
+	local lf
+	P=$((P + $(grep -c '^lint: .* ok' "$1" || true)))
+	lf=$(grep -c '^lint: .* FAILED' "$1" || true)
+	F=$((F + lf))
+	[ "$lf" = 0 ] || grep '^lint: .* FAILED' "$1" | sed "s/^/${2:-}/" >>"${summary:?}"
+	grep -q '^lint: ' "$1" || { F=$((F + 1)); echo "FAILED: ${2:-}lint did not run (log: $1)" | tee -a "${summary:?}"; }
+}
+# tally_rc NAME RC LOG: a stage whose exit status is its one check.
+tally_rc() {
+	if [ "$2" = 0 ]; then P=$((P + 1)); else
+		F=$((F + 1))
+		echo "FAILED: $1 (rc=$2, log: $3)" | tee -a "${summary:?}"
+		tail -n 15 "$3" | sed 's/^/    /'
+	fi
 }
 
 # Archive address of the Debian mirror this machine is configured for.

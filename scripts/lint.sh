@@ -11,13 +11,19 @@
 #  5. every environment knob a host script of scripts/ or selftests/bochs/
 #     reads with a default (NAME:-default) is listed in config/knobs, which
 #     make help prints.
+# STABLE=V lints the backport (patches/stable/V, the kernels stable-V-base
+# and stable-V) with steps 1-3; steps 4-5 are about the repository and run
+# on mainline only.
 # Prints one "lint: <item> ok|FAILED" line per check; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need perl make gcc shellcheck
 "$TOP/scripts/get-sparse.sh"
 sparse=$BUILD/tools/bin/sparse
-out=$BUILD/lint
+out=$BUILD/lint${STABLE:+-$STABLE}
+pdir=$TOP/$(kernel_field "$LINE" 6)
+kbase=base kpatched=patched
+[ -z "${STABLE:-}" ] || kbase=stable-$STABLE-base kpatched=stable-$STABLE
 rm -rf "$out"
 mkdir -p "$out"
 fail=0
@@ -28,13 +34,13 @@ bad() { echo "lint: $1 FAILED${2:+ ($2)}"; fail=1; }
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
 	log=$out/checkpatch-${p%.patch}.log
-	if checkpatch_clean "$TOP/patches/$p" "$log"; then
+	if checkpatch_clean "$pdir/$p" "$log"; then
 		ok "checkpatch $p$(grep -qE '^(ERROR|WARNING|CHECK):' "$log.raw" && echo " (documented exceptions only)")"
 	else
 		bad "checkpatch $p" "see $log"
 		sed 's/^/    /' "$log" | head -30
 	fi
-done <"$TOP/patches/series"
+done <"$pdir/series"
 
 # Files the series touches.
 files=$(git -C "$TREE" diff --name-only "$BASE_TAG" series)
@@ -49,7 +55,7 @@ normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/'
 # needs the AMD PSP driver) is checked in a second object directory whose
 # configuration adds config/lint-extra.config.
 if [ -n "$objs" ]; then
-	for k in base patched; do
+	for k in "$kbase" "$kpatched"; do
 		kernel_dirs "$k"
 		src=$KSRC obj=$KOBJ
 		[ -f "$obj/.config" ] || die "no $obj/.config; run 'make kernels' first"
@@ -81,19 +87,19 @@ if [ -n "$objs" ]; then
 		fi
 		normalize <"$out/warn-$k.raw" >"$out/warn-$k.txt" || true
 	done
-	comm -13 "$out/warn-base.txt" "$out/warn-patched.txt" >"$out/warn-new.txt"
+	comm -13 "$out/warn-$kbase.txt" "$out/warn-$kpatched.txt" >"$out/warn-new.txt"
 	if [ -s "$out/warn-new.txt" ]; then
 		bad "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')" "new warnings: $out/warn-new.txt"
 		sed 's/^/    /' "$out/warn-new.txt" | head -20
 	else
-		ok "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')($(wc -l <"$out/warn-patched.txt") warnings on patched, all also on base)"
+		ok "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')($(wc -l <"$out/warn-$kpatched.txt") warnings on patched, all also on base)"
 	fi
 fi
 
 # 3. kernel-doc on touched kernel C files and headers.
 kd_files=$(echo "$files" | grep -E '^(arch|kernel|include|virt)/.*\.[ch]$' || true)
 if [ -n "$kd_files" ]; then
-	for k in base patched; do
+	for k in "$kbase" "$kpatched"; do
 		kernel_dirs "$k"
 		src=$KSRC
 		: >"$out/kdoc-$k.raw"
@@ -103,7 +109,7 @@ if [ -n "$kd_files" ]; then
 		done
 		sed -E 's/:[0-9]+([: ])/:\1/' "$out/kdoc-$k.raw" | sort -u >"$out/kdoc-$k.txt"
 	done
-	comm -13 "$out/kdoc-base.txt" "$out/kdoc-patched.txt" >"$out/kdoc-new.txt"
+	comm -13 "$out/kdoc-$kbase.txt" "$out/kdoc-$kpatched.txt" >"$out/kdoc-new.txt"
 	if [ -s "$out/kdoc-new.txt" ]; then
 		bad "kernel-doc" "see $out/kdoc-new.txt"
 		sed 's/^/    /' "$out/kdoc-new.txt" | head -20
@@ -111,6 +117,8 @@ if [ -n "$kd_files" ]; then
 		ok "kernel-doc on $(echo "$kd_files" | wc -w) files"
 	fi
 fi
+[ -z "${STABLE:-}" ] || exit $fail
+
 # 4. shellcheck: bash scripts, the guest's busybox scripts, CI's entry point.
 mapfile -t sh_files < <(cd "$TOP" && { git ls-files '*.sh' .ci/run; git ls-files selftests/guest selftests/kselftest/run; } | sort -u)
 if (cd "$TOP" && shellcheck -x "${sh_files[@]}") >"$out/shellcheck.txt" 2>&1; then
