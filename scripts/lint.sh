@@ -50,41 +50,31 @@ objs=$(echo "$files" | grep -E '^(arch|kernel|virt|mm|drivers)/.*\.c$' | sed 's/
 # progress lines (objtool has an object called str_error_r.o).
 normalize() { sed -E 's#^.*/linux/##; s#^\.\./linux/##; s/:[0-9]+(:[0-9]+)?:/:/' | grep -E '(warning|error):' | sort -u; }
 
-# 2. sparse + W=1 on touched objects, base vs patched.  An object that the
-# tested configuration does not build (e.g. arch/x86/kvm/svm/sev.o, which
-# needs the AMD PSP driver) is checked in a second object directory whose
-# configuration adds config/lint-extra.config.
+# 2. sparse + W=1 on touched objects, base vs patched, each in an object
+# directory of its own (build/lint-extra/<kernel>; the kernels' own object
+# directories are left alone, so that lint can run while other stages use
+# them) whose configuration is the kernel's plus config/lint-extra.config,
+# which also builds the objects that the tested configuration leaves out
+# (e.g. arch/x86/kvm/svm/sev.o, which needs the AMD PSP driver).
 if [ -n "$objs" ]; then
 	for k in "$kbase" "$kpatched"; do
 		kernel_dirs "$k"
 		src=$KSRC obj=$KOBJ
 		[ -f "$obj/.config" ] || die "no $obj/.config; run 'make kernels' first"
-		in_cfg="" extra=""
-		for o in $objs; do
-			if [ -f "$obj/$(dirname "$o")/.$(basename "$o").cmd" ]; then in_cfg="$in_cfg $o"; else extra="$extra $o"; fi
-		done
 		: >"$out/warn-$k.raw"
-		if [ -n "$in_cfg" ]; then
-			# Force the touched objects to be rebuilt and checked.
-			for o in $in_cfg; do rm -f "$obj/$o"; done
-			# shellcheck disable=SC2086
-			make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="ccache gcc" HOSTCC="ccache gcc" $in_cfg \
-				>>"$out/warn-$k.raw" 2>&1 || { tail -20 "$out/warn-$k.raw"; die "lint build ($k) failed"; }
-		fi
-		if [ -n "$extra" ]; then
-			xobj=$BUILD/lint-extra/$k
-			mkdir -p "$xobj"
-			cat "$obj/.config" "$TOP/config/lint-extra.config" >"$xobj/.config"
-			make -C "$src" O="$xobj" ARCH=x86_64 -s olddefconfig >>"$out/warn-$k.raw" 2>&1 ||
-				die "lint: olddefconfig of $xobj failed"
-			while read -r l; do
-				grep -qx "$l" "$xobj/.config" || die "lint: $l of config/lint-extra.config did not survive olddefconfig"
-			done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$TOP/config/lint-extra.config")
-			for o in $extra; do rm -f "$xobj/$o"; done
-			# shellcheck disable=SC2086
-			make -C "$src" O="$xobj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="ccache gcc" HOSTCC="ccache gcc" $extra \
-				>>"$out/warn-$k.raw" 2>&1 || { tail -20 "$out/warn-$k.raw"; die "lint build ($k, extra config) failed"; }
-		fi
+		xobj=$BUILD/lint-extra/$k
+		mkdir -p "$xobj"
+		cat "$obj/.config" "$TOP/config/lint-extra.config" >"$xobj/.config"
+		make -C "$src" O="$xobj" ARCH=x86_64 -s olddefconfig >>"$out/warn-$k.raw" 2>&1 ||
+			die "lint: olddefconfig of $xobj failed"
+		while read -r l; do
+			grep -qx "$l" "$xobj/.config" || die "lint: $l of config/lint-extra.config did not survive olddefconfig"
+		done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$TOP/config/lint-extra.config")
+		# Force the touched objects to be rebuilt and checked.
+		for o in $objs; do rm -f "$xobj/$o"; done
+		# shellcheck disable=SC2086
+		make -C "$src" O="$xobj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="ccache gcc" HOSTCC="ccache gcc" $objs \
+			>>"$out/warn-$k.raw" 2>&1 || { tail -20 "$out/warn-$k.raw"; die "lint build ($k) failed"; }
 		normalize <"$out/warn-$k.raw" >"$out/warn-$k.txt" || true
 	done
 	comm -13 "$out/warn-$kbase.txt" "$out/warn-$kpatched.txt" >"$out/warn-new.txt"
