@@ -88,6 +88,9 @@ send: ## b4 dry run of each posting (nothing is sent)
 fuzz: ## KVM_SET_XSAVE fuzzer and differential replay (FUZZ_SECONDS=, SEED=, MODELS=)
 	@$(S)/fuzz.sh
 
+fuzz-model: ## the fuzzer's ABI model against design.md's decision table (build host, no VM)
+	@$(S)/fuzz-model-test.sh
+
 fuzz-soak: ## fuzz rounds until MIN_INPUTS inputs
 	@$(S)/fuzz-soak.sh
 

@@ -7,7 +7,7 @@
 # it asserts nothing about time.  Not part of make check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need gcc qemu-system-x86_64
+need gcc make qemu-system-x86_64
 CALLS=${CALLS:-20000}
 MODEL=$(first_model max)
 img=$BUILD/patched/bzImage
@@ -20,7 +20,7 @@ cpu=$(cpu_of "$MODEL")
 out=$BUILD/bench
 rm -rf "$out"
 mkdir -p "$out"
-gcc -O2 -Wall -Wextra -static -isystem "$hdr" -o "$out/xsave_bench" "$TOP/selftests/bench/xsave_bench.c"
+make -s -C "$TOP/selftests" O="$out" KHDR="$hdr" xsave_bench
 echo "xsave_bench 900 /xsave_bench $CALLS" >"$out/run.list"
 VM_FILES="$out/xsave_bench" "$TOP/scripts/boot.sh" "$img" "$cpu" "$out/run.list" "$out/vm" 1000 >/dev/null ||
 	die "bench VM failed, see $out/vm"

@@ -32,6 +32,9 @@ fatal() {
 
 T0=$(date +%s)
 fatal deps "$S/deps.sh"
+# The fuzzer's ABI model against design.md's decision table (build host).
+stage fuzz-model "$S/fuzz-model-test.sh" 2>&1 | tee "$BUILD/logs/check-fuzz-model.log" | tail -n 3 || true
+tally "$BUILD/logs/check-fuzz-model.log" 'fuzz-model: '
 fatal tree "$S/get-tree.sh"
 fatal apply "$S/apply.sh"
 fatal kernel-base env KERNEL=base "$S/build-kernel.sh"

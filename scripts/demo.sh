@@ -21,11 +21,11 @@ mkdir -p "$out" "$BUILD/guest-bin"
 
 # On a fresh clone: packages, the Linux tree and the series first.
 "$S/deps.sh"
-need gcc
+need gcc make
 "$S/get-tree.sh"
 git -C "$TREE" rev-parse -q --verify series >/dev/null || "$S/apply.sh"
 log "demo: building the VMM, the kernels and the initramfs"
-gcc -O2 -static -Wall -Wextra -o "$BUILD/guest-bin/xsave_migrate" "$TOP/selftests/xsave-migrate/xsave_migrate.c"
+make -s -C "$TOP/selftests" O="$BUILD/guest-bin" xsave_migrate
 "$S/repro-tree.sh"
 KERNEL=repro "$S/build-kernel.sh"
 KERNEL=base "$S/build-kernel.sh"

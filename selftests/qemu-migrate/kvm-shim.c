@@ -14,7 +14,7 @@
  *    ignores a failing KVM_SET_XSAVE silently).
  *
  * Lines go to the file named by QEMU_SHIM_LOG (appended), else to stderr.
- * Build: gcc -O2 -shared -fPIC -o kvm-shim.so kvm-shim.c
+ * Build: make -C selftests O=DIR kvm-shim.so   (-shared -fPIC, -Wall -Wextra)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,8 +27,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/ioctl.h>
+#include "xsave_abi.h"	/* QUIRK_XSAVE_TRIM_UNSUPPORTED, KVM_CAP_DISABLE_QUIRKS2, XSAVE_OFF_XSTATE_BV */
 
-/* Numbers from include/uapi/linux/kvm.h, arch/x86/include/uapi/asm/kvm.h (v7.3 + series). */
+/* Numbers from include/uapi/linux/kvm.h (v7.3); no <linux/kvm.h> here. */
 #define KVMIO				0xAE
 struct shim_kvm_enable_cap {
 	uint32_t cap;
@@ -41,14 +42,13 @@ struct shim_kvm_enable_cap {
 #define SHIM_KVM_GET_XSAVE		_IOR(KVMIO, 0xa4, struct { uint32_t region[1024]; })
 #define SHIM_KVM_SET_XSAVE		_IOW(KVMIO, 0xa5, struct { uint32_t region[1024]; })
 #define SHIM_KVM_GET_XSAVE2		_IOR(KVMIO, 0xcf, struct { uint32_t region[1024]; })
-#define SHIM_KVM_CAP_DISABLE_QUIRKS2	213
-#define SHIM_QUIRK_XSAVE_TRIM		(1ULL << 12)	/* KVM_X86_QUIRK_XSAVE_TRIM_UNSUPPORTED */
 
 _Static_assert(sizeof(struct shim_kvm_enable_cap) == 104, "struct kvm_enable_cap");
 _Static_assert(SHIM_KVM_ENABLE_CAP == 0x4068aea3, "KVM_ENABLE_CAP");
 _Static_assert(SHIM_KVM_GET_XSAVE == 0x9000aea4, "KVM_GET_XSAVE");
 _Static_assert(SHIM_KVM_SET_XSAVE == 0x5000aea5, "KVM_SET_XSAVE");
 _Static_assert(SHIM_KVM_GET_XSAVE2 == 0x9000aecf, "KVM_GET_XSAVE2");
+_Static_assert(KVM_XSAVE_REGION_SIZE == 4 * 1024, "struct kvm_xsave");
 
 static int log_fd = -1;
 static int logged;
@@ -88,12 +88,12 @@ static const char *err_name(int e)
 	}
 }
 
-/* XSTATE_BV is at offset 512 of the (non-compacted) XSAVE image. */
+/* XSTATE_BV of the (non-compacted) XSAVE image. */
 static uint64_t xstate_bv(const void *p)
 {
 	uint64_t v;
 
-	memcpy(&v, (const char *)p + 512, sizeof(v));
+	memcpy(&v, (const char *)p + XSAVE_OFF_XSTATE_BV, sizeof(v));
 	return v;
 }
 
@@ -121,22 +121,22 @@ int ioctl(int fd, unsigned long req, ...)
 
 		if (d && *d == '1') {
 			struct shim_kvm_enable_cap cap = {
-				.cap = SHIM_KVM_CAP_DISABLE_QUIRKS2,
-				.args = { SHIM_QUIRK_XSAVE_TRIM },
+				.cap = KVM_CAP_DISABLE_QUIRKS2,
+				.args = { QUIRK_XSAVE_TRIM_UNSUPPORTED },
 			};
 			long c = syscall(SYS_ioctl, (int)r, SHIM_KVM_ENABLE_CAP, &cap);
 
 			if (c == 0)
 				shim_log("qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2=213, args[0]=0x%llx) on vm fd %ld: 0 (quirk XSAVE_TRIM_UNSUPPORTED disabled)\n",
-					 (unsigned long long)SHIM_QUIRK_XSAVE_TRIM, r);
+					 (unsigned long long)QUIRK_XSAVE_TRIM_UNSUPPORTED, r);
 			else
 				shim_log("qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2=213, args[0]=0x%llx) on vm fd %ld: FAILED %s (%s)\n",
-					 (unsigned long long)SHIM_QUIRK_XSAVE_TRIM, r, err_name(errno), strerror(errno));
+					 (unsigned long long)QUIRK_XSAVE_TRIM_UNSUPPORTED, r, err_name(errno), strerror(errno));
 		}
 	} else if (req == SHIM_KVM_SET_XSAVE) {
 		if (r == 0) {
 			/* What KVM loaded: XSTATE_BV of KVM_GET_XSAVE right after. */
-			static unsigned char after[4096] __attribute__((aligned(64)));
+			static unsigned char after[KVM_XSAVE_REGION_SIZE] __attribute__((aligned(64)));
 			long g = syscall(SYS_ioctl, fd, SHIM_KVM_GET_XSAVE, after);
 
 			if (g == 0)

@@ -7,7 +7,7 @@
  *   xsave_migrate save FILE [--guest-xcr0 MASK]
  *   xsave_migrate load FILE [--disable-quirk]
  *
- * Build: gcc -O2 -static -Wall -Wextra -o xsave_migrate xsave_migrate.c
+ * Build: make -C selftests O=DIR xsave_migrate   (static, -Wall -Wextra)
  *
  * Only ioctls present in Linux 5.10 are used (KVM_CAP_DISABLE_QUIRKS2 is
  * probed with KVM_CHECK_EXTENSION and skipped when absent).
@@ -29,11 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/kvm.h>
-
-#ifndef KVM_CAP_DISABLE_QUIRKS2
-#define KVM_CAP_DISABLE_QUIRKS2 213
-#endif
-#define QUIRK_XSAVE_TRIM_UNSUPPORTED (1ULL << 12)
+#include "xsave_abi.h"	/* QUIRK_XSAVE_TRIM_UNSUPPORTED, XFEATURE_MASK_*, XSAVE_OFF_* */
 
 /* ---------------------------------------------------------------- layout */
 #define GUEST_MEM_SIZE	0x200000	/* 2 MiB at GPA 0 */
@@ -356,15 +352,6 @@ static struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn,
 	return NULL;
 }
 
-#define XF_FP		(1ULL << 0)
-#define XF_SSE		(1ULL << 1)
-#define XF_YMM		(1ULL << 2)
-#define XF_MPX		((1ULL << 3) | (1ULL << 4))
-#define XF_AVX512	((1ULL << 5) | (1ULL << 6) | (1ULL << 7))
-#define XF_PKRU		(1ULL << 9)
-#define XF_AMX		((1ULL << 17) | (1ULL << 18))
-#define XF_APX		(1ULL << 19)
-
 static void clr(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx, int reg,
 		uint32_t bits)
 {
@@ -389,9 +376,9 @@ enum { EAX, EBX, ECX, EDX };
 static void cpuid_restrict(struct kvm_cpuid2 *c, uint64_t mask)
 {
 	struct kvm_cpuid_entry2 *d0 = cpuid_find(c, 0xd, 0);
-	uint32_t ecx = 512 + 64;
+	uint32_t ecx = XSAVE_OFF_EXT;	/* legacy region + header */
 
-	if (!(mask & XF_YMM)) {
+	if (!(mask & XFEATURE_MASK_YMM)) {
 		clr(c, 1, 0, ECX, B(12) | B(28) | B(29));	/* FMA AVX F16C */
 		clr(c, 7, 0, EBX, B(5));			/* AVX2 */
 		clr(c, 7, 0, ECX, B(9) | B(10));		/* VAES VPCLMULQDQ */
@@ -399,22 +386,22 @@ static void cpuid_restrict(struct kvm_cpuid2 *c, uint64_t mask)
 		clr(c, 7, 1, EDX, B(4) | B(5) | B(10));		/* AVX-VNNI-INT8/NE-CONVERT/INT16 */
 		clr(c, 0x80000001, 0, ECX, B(11) | B(16));	/* XOP FMA4 */
 	}
-	if ((mask & XF_MPX) != XF_MPX)
+	if ((mask & XFEATURE_MASK_MPX) != XFEATURE_MASK_MPX)
 		clr(c, 7, 0, EBX, B(14));
-	if ((mask & XF_AVX512) != XF_AVX512) {
+	if ((mask & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) {
 		clr(c, 7, 0, EBX, B(16) | B(17) | B(21) | B(26) | B(27) |
 				   B(28) | B(30) | B(31));
 		clr(c, 7, 0, ECX, B(1) | B(6) | B(11) | B(12) | B(14));
 		clr(c, 7, 0, EDX, B(2) | B(3) | B(8) | B(23));
 		clr(c, 7, 1, EAX, B(5));			/* AVX512_BF16 */
 	}
-	if (!(mask & XF_PKRU))
+	if (!(mask & XFEATURE_MASK_PKRU))
 		clr(c, 7, 0, ECX, B(3) | B(4));			/* PKU OSPKE */
-	if ((mask & XF_AMX) != XF_AMX) {
+	if ((mask & XFEATURE_MASK_AMX) != XFEATURE_MASK_AMX) {
 		clr(c, 7, 0, EDX, B(22) | B(24) | B(25));
 		clr(c, 7, 1, EAX, B(21));			/* AMX-FP16 */
 	}
-	if (!(mask & XF_APX))
+	if (!(mask & XFEATURE_MASK_APX))
 		clr(c, 7, 1, EDX, B(21));
 	clr(c, 1, 0, ECX, B(27));	/* OSXSAVE: runtime bit owned by KVM */
 
@@ -449,7 +436,7 @@ static uint64_t xsave_bv(const struct kvm_xsave *x)
 {
 	uint64_t bv;
 
-	memcpy(&bv, (const uint8_t *)x->region + 512, sizeof(bv));
+	memcpy(&bv, (const uint8_t *)x->region + XSAVE_OFF_XSTATE_BV, sizeof(bv));
 	return bv;
 }
 
@@ -609,7 +596,7 @@ static int do_save(const char *file, int have_mask, uint64_t mask)
 	struct kvm_xcrs xcrs;
 	struct kvm_xsave xs;
 	struct file_hdr h;
-	uint64_t supported = XF_FP | XF_SSE, xcr0 = 0;
+	uint64_t supported = XFEATURE_MASK_FP | XFEATURE_MASK_SSE, xcr0 = 0;
 	uint32_t flags = 0, nmsrs;
 	struct vm v;
 	FILE *f;
@@ -623,19 +610,20 @@ static int do_save(const char *file, int have_mask, uint64_t mask)
 		supported |= d0->eax | ((uint64_t)d0->edx << 32);
 	}
 	if (!have_mask)
-		mask = XF_FP | XF_SSE | XF_YMM;
-	mask = (mask | XF_FP) & supported;
-	if (((mask & XF_YMM) && !(mask & XF_SSE)) ||
-	    ((mask & XF_AVX512) && (mask & (XF_AVX512 | XF_YMM)) != (XF_AVX512 | XF_YMM)) ||
-	    ((mask & XF_MPX) && (mask & XF_MPX) != XF_MPX) ||
-	    ((mask & XF_AMX) && (mask & XF_AMX) != XF_AMX)) {
+		mask = XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM;
+	mask = (mask | XFEATURE_MASK_FP) & supported;
+	if (((mask & XFEATURE_MASK_YMM) && !(mask & XFEATURE_MASK_SSE)) ||
+	    ((mask & XFEATURE_MASK_AVX512) &&
+	     (mask & (XFEATURE_MASK_AVX512 | XFEATURE_MASK_YMM)) != (XFEATURE_MASK_AVX512 | XFEATURE_MASK_YMM)) ||
+	    ((mask & XFEATURE_MASK_MPX) && (mask & XFEATURE_MASK_MPX) != XFEATURE_MASK_MPX) ||
+	    ((mask & XFEATURE_MASK_AMX) && (mask & XFEATURE_MASK_AMX) != XFEATURE_MASK_AMX)) {
 		fprintf(stderr, "xsave_migrate: invalid XCR0 mask 0x%" PRIx64
 			" (host supports 0x%" PRIx64 ")\n", mask, supported);
 		return 3;
 	}
-	if (mask & XF_YMM)
+	if (mask & XFEATURE_MASK_YMM)
 		flags |= PF_YMM;
-	if (mask & XF_PKRU)
+	if (mask & XFEATURE_MASK_PKRU)
 		flags |= PF_PKU;
 	cpuid_restrict(c, mask);
 	fprintf(stderr, "xsave_migrate: host xfeatures 0x%" PRIx64
