@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# What the test VMs report (selftests/guest/init) and how long they may
+# take.  Sourced by scripts/lib.sh.
+
+# The host's TSC frequency in kHz, for tsc_early_khz= (no ACPI in the guest).
+host_tsc_khz() {
+	awk -F: '/^cpu MHz/ {printf "%d\n", $2 * 1000; exit}' /proc/cpuinfo
+}
+
+# tap_block LOG NAME: the lines a guest printed between "NAME-BEGIN" and
+# "NAME-END" (carried as "# " comments in its TAP log), without the markers.
+tap_block() {
+	sed -n "/^# $2-BEGIN\$/,/^# $2-END\$/p" "$1" | sed '1d;$d;s/^# //'
+}
+
+# tap_splat LOG: true if the guest's init reported a kernel splat (WARNING,
+# BUG, KASAN, UBSAN, lockdep, ...) in its dmesg (selftests/guest/init).
+tap_splat() {
+	grep -q '^# vmtest: kernel splat' "$1" 2>/dev/null
+}
+
+# flavor_slowdown [FLAVOR]: factor for VM timeouts; debug kernels (KASAN,
+# lockdep) run several times slower under TCG.
+flavor_slowdown() {
+	if [ -n "${1:-}" ]; then echo 3; else echo 1; fi
+}
+
+# tap_results RUNLIST TAPLOG: "<test> PASS|FAIL|SKIP" for each test of a run
+# list (selftests/guest/init numbers them in order); a test that never
+# reported is FAIL.
+tap_results() {
+	local i=0 name line s
+	while read -r name _; do
+		i=$((i + 1))
+		line=$(grep -E "^(ok|not ok) $i $name( |\$)" "$2" 2>/dev/null | head -n1 || true)
+		case $line in
+		"ok "*"# SKIP"*) s=SKIP ;;
+		"ok "*) s=PASS ;;
+		*) s=FAIL ;;
+		esac
+		echo "$name $s"
+	done <"$1"
+}
