@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stage: build the kernel after every patch of the series, incrementally, in
 # a dedicated worktree (build/bisect/linux, objects in build/bisect/obj), plus
-# the KVM selftests after every patch that touches tools/ (and the x86
-# selftests after one that touches tools/testing/selftests/x86).  Fails naming the
+# the KVM selftests after every patch that touches tools/ (only the tests it
+# changes when it changes nothing else; and the x86 selftests after one that
+# touches tools/testing/selftests/x86).  Fails naming the
 # first patch that breaks the build.  STABLE=V: the backport of
 # patches/stable/V (build/stable/V/bisect; only the KVM selftests of
 # config/tests for V, as build-selftests.sh builds them there).
@@ -55,12 +56,24 @@ for c in $commits; do
 		make -C "$src" O="$obj-hdr" ARCH=x86_64 -s headers >>"$log" 2>&1 ||
 			die "bisect: patch $i/$total: headers failed: $subj (log: $log)"
 		stable_targets
+		# A patch that changes only test programs can break only those:
+		# build them alone (and the library they link).  Anything else
+		# (library, headers, Makefiles) rebuilds every test.
+		changed=$(git -C "$src" diff --name-only "$c~1" "$c" -- tools/testing/selftests/kvm)
+		if [ -n "$changed" ] && ! echo "$changed" | grep -qvE '^tools/testing/selftests/kvm/x86(_64)?/[a-z0-9_]+\.c$'; then
+			targets=()
+			for f in $changed; do
+				[ ! -f "$src/$f" ] || targets+=("$obj-selftests/${f#tools/testing/selftests/kvm/}")
+			done
+			targets=("${targets[@]%.c}")
+		fi
 		if ! make -C "$src/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$obj-selftests" ARCH=x86_64 \
 			KHDR_INCLUDES="-isystem $obj-hdr/usr/include" "${targets[@]}" >>"$log" 2>&1; then
 			grep -E 'error:' "$log" | head -5 >&2
 			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
 		fi
-		what="kernel+selftests"
+		what="kernel+selftests (${targets[*]##*/})"
+		[ ${#targets[@]} -gt 0 ] || what="kernel+selftests (all)"
 		if ! git -C "$src" diff --quiet "$c~1" "$c" -- tools/testing/selftests/x86; then
 			mkdir -p "$obj-selftests-x86"
 			if ! make -C "$src/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$obj-selftests-x86" \

@@ -110,7 +110,9 @@ fi
 [ -z "${STABLE:-}" ] || exit $fail
 
 # 4. shellcheck: bash scripts, the guest's busybox scripts, CI's entry point.
-mapfile -t sh_files < <(cd "$TOP" && { git ls-files '*.sh' .ci/run; git ls-files selftests/guest selftests/kselftest/run; } | sort -u)
+# (The repository's files as they are in the working tree, new ones too.)
+mapfile -t sh_files < <(cd "$TOP" && git ls-files --cached --others --exclude-standard '*.sh' .ci/run selftests/guest selftests/kselftest/run |
+	sort -u | while read -r f; do [ ! -f "$f" ] || echo "$f"; done)
 if (cd "$TOP" && shellcheck -x "${sh_files[@]}") >"$out/shellcheck.txt" 2>&1; then
 	ok "shellcheck on ${#sh_files[@]} scripts"
 else
@@ -120,7 +122,8 @@ fi
 
 # 5. knobs: what the scripts read from the environment, and config/knobs.
 listed=$(strip_comments "$TOP/config/knobs" | awk '{for (i = 1; i <= NF && $i ~ /^[A-Z][A-Z0-9_]*$/; i++) print $i}' | sort -u)
-used=$(cd "$TOP" && git ls-files 'scripts/*.sh' 'selftests/bochs/*.sh' | xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]' | sed -E 's/^\$\{//; s/:.$//' | sort -u)
+used=$(cd "$TOP" && git ls-files --cached --others --exclude-standard 'scripts/*.sh' 'selftests/bochs/*.sh' |
+	while read -r f; do [ ! -f "$f" ] || echo "$f"; done | xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]' | sed -E 's/^\$\{//; s/:.$//' | sort -u)
 missing=$(comm -23 <(echo "$used") <(echo "$listed") | tr '\n' ' ')
 if [ -z "${missing// /}" ]; then ok "knobs: the $(echo "$used" | wc -l) environment variables the scripts read are in config/knobs"; else bad "knobs" "not in config/knobs: $missing"; fi
 exit $fail
