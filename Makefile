@@ -7,7 +7,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all help deps tree apply kernel kernels selftests initramfs vmtest \
-	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model clean
+	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model bochs clean
 
 all: check
 
@@ -93,6 +93,9 @@ fuzz-model: ## the fuzzer's ABI model against design.md's decision table (build 
 
 fuzz-soak: ## fuzz rounds until MIN_INPUTS inputs
 	@$(S)/fuzz-soak.sh
+
+bochs: ## the series' tests on the Bochs hosts of config/hosts (MODELS=, BOCHS_PHASE=)
+	@$(S)/bochs.sh
 
 kselftest: ## the kvm collection through run_kselftest.sh
 	@$(S)/kselftest.sh

@@ -16,7 +16,7 @@ hdr=$BUILD/selftests-headers/usr/include
 [ -d "$hdr" ] || die "no installed headers in $hdr; run 'make selftests'"
 [ -f "$BUILD/initramfs.cpio" ] || die "no initramfs; run 'make selftests'"
 cpu=$(cpu_of "$MODEL")
-[ -n "$cpu" ] || die "no CPU model $MODEL in selftests/cpu-models"
+[ -n "$cpu" ] || die "no QEMU host $MODEL in config/hosts"
 out=$BUILD/bench
 rm -rf "$out"
 mkdir -p "$out"

@@ -58,7 +58,7 @@ while read -r model _; do
 			failn=$((failn + 1))
 		fi
 	done <"$P/$model/results"
-done < <(strip_comments "$TOP/selftests/cpu-models")
+done < <(qemu_models)
 # Required test cases: "ok" without SKIP in the patched kernel's TAP log.
 if [ -f "$TOP/selftests/required-cases" ]; then
 	while read -r model t c; do

@@ -56,7 +56,7 @@ fi
 fake_compare() {	# $1: base/patched result of test $2 on max
 	local m t b=$tmp/cmp/vmtest
 	rm -rf "$tmp/cmp"
-	for m in $(strip_comments "$TOP/selftests/cpu-models" | awk '{print $1}'); do
+	for m in $(qemu_models | awk '{print $1}'); do
 		mkdir -p "$b/base/$m" "$b/patched/$m"
 		for t in $(tests_of fail-on-base skip-on-base); do
 			mode=$(test_field "$t" 3)

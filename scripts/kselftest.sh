@@ -47,10 +47,10 @@ obj=$ks/obj            # O=: headers and selftest objects
 inst=$ks/install       # KSFT_INSTALL_PATH
 logs=$ks/logs
 mkdir -p "$logs"
-# The CPU model (selftests/cpu-models; the first of MODELS, default max).
+# The CPU model (a QEMU host of config/hosts; the first of MODELS, default max).
 MODEL=$(first_model max)
 CPU=$(cpu_of "$MODEL")
-[ -n "$CPU" ] || die "no CPU model $MODEL in selftests/cpu-models"
+[ -n "$CPU" ] || die "no QEMU host $MODEL in config/hosts"
 
 # The series' tests, as collection:test of kselftest-list.txt.
 # The series' tests (its new tests and the upstream tests it changes), as

@@ -39,7 +39,7 @@ ls "$MUTANTS"/*.patch >/dev/null 2>&1 || die "no mutants in $MUTANTS"
 model_of() { sed -n 's/^# model: *\([^ ]*\).*/\1/p' "$1" | head -1 | grep . || echo "$MODEL"; }
 models=$(for m in "$MUTANTS"/*.patch; do model_of "$m"; done | sort -u)
 for mo in $models; do
-	[ -n "$(cpu_of "$mo")" ] || die "no CPU model $mo in selftests/cpu-models"
+	[ -n "$(cpu_of "$mo")" ] || die "no QEMU host $mo in config/hosts"
 done
 
 restore() { git -C "$TREE" checkout -q -- arch include 2>/dev/null || true; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stage: run the selftests in VMs, one per host CPU model of
-# selftests/cpu-models, on KERNEL=base|patched of this kernel line.
+# Stage: run the selftests in VMs, one per QEMU host model of config/hosts,
+# on KERNEL=base|patched of this kernel line.
 #   mainline: build/$KERNEL/bzImage with build/initramfs.cpio; the tests of
 #     config/tests of kinds regression, fpu, fail-on-base and skip-on-base
 #     (LIST=full, or a model whose list is "full": every x86 KVM selftest
@@ -12,7 +12,7 @@
 # summary line per model.  MODELS="a b" restricts the matrix.  FLAVOR=debug
 # runs the debug build (KASAN, UBSAN, KFENCE, lockdep) with longer timeouts.
 # A VM that hangs or crashes, a kernel splat, a host whose XSAVE features
-# differ from selftests/cpu-models, or (debug) missing checkers fail the run.
+# differ from config/hosts, or (debug) missing checkers fail the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 KERNEL=${KERNEL:-patched}
@@ -90,5 +90,5 @@ while read -r model cpu xf list; do
 		"$kname${FLAVOR:+-$FLAVOR}" "$model" "${hxf:-?}" "$p" "$f" "$s" "$(($(date +%s) - t0))" \
 		"${FLAVOR:+ checkers=${chk// /,}}" "$note" "$out" |
 		tee -a "$outroot/summary"
-done < <(strip_comments "$TOP/selftests/cpu-models")
+done < <(qemu_models)
 exit $rc_all

@@ -10,12 +10,18 @@ TESTS=$TOP/config/tests
 tests_rows() { sed 's/^[[:space:]]*#.*//; /^[[:space:]]*$/d' "$TESTS" | awk -v l="$LINE" '$4 == "all" || index("," $4 ",", "," l ",")'; }
 tests_of() { tests_rows | awk -v k=" $* " 'index(k, " " $3 " ") {print $1}'; }
 tests_flagged() { tests_rows | awk -v f="$1" 'index("," $6 ",", "," f ",") {print $1}'; }
-test_field() { tests_rows | awk -v t="$1" -v n="$2" '$1 == t {print $n; exit}'; }
-test_note() { tests_rows | awk -v t="$1" '$1 == t {for (i = 1; i <= 6; i++) $i = ""; sub(/^ +/, ""); print; exit}'; }
+# (No "exit" in these awk programs: under pipefail an early exit would be a
+# SIGPIPE failure of the pipeline.)
+test_field() { tests_rows | awk -v t="$1" -v n="$2" '$1 == t && !d {print $n; d = 1}'; }
+test_note() { tests_rows | awk -v t="$1" '$1 == t && !d {for (i = 1; i <= 6; i++) $i = ""; sub(/^ +/, ""); print; d = 1}'; }
 
-# cpu_of MODEL: the QEMU -cpu argument of a model of selftests/cpu-models
-# (empty if there is no such model).
-cpu_of() { awk -v m="$1" '$1 == m {print $2}' "$TOP/selftests/cpu-models"; }
+# The host models (config/hosts).  qemu_models: "<name> <-cpu argument>
+# <xcr0> <tests>" of the QEMU/TCG hosts make check runs, the matrix of the VM
+# stages; cpu_of MODEL: the QEMU -cpu argument of a QEMU host (empty if there
+# is no such host).
+HOSTS=$TOP/config/hosts
+qemu_models() { strip_comments "$HOSTS" | awk '$2 == "qemu-tcg" && $9 == "yes" {print $1, $3, $6, $8}'; }
+cpu_of() { strip_comments "$HOSTS" | awk -v m="$1" '$1 == m && $2 == "qemu-tcg" {print $3}'; }
 # first_model DEFAULT: the first model of MODELS, the one knob that chooses
 # CPU models for every stage (a stage that runs one model takes the first).
 first_model() { local m; read -r m _ <<<"${MODELS:-}"; echo "${m:-$1}"; }

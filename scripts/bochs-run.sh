@@ -1,6 +1,7 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # bochs-run.sh: boot one kernel on one Bochs CPU model and run static test
-# programs in it, headless and bounded in time.
+# programs in it, headless and bounded in time (scripts/bochs.sh runs it for
+# each Bochs host of config/hosts; it can also be run by hand).
 #
 # usage: bochs-run.sh [-t TOTAL_TIMEOUT_S] [-T PER_TEST_TIMEOUT_S] [-a "KERNEL ARGS"]
 #                     BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST_BINARY...
@@ -10,15 +11,20 @@
 # host XSAVE format/XCR0 and the interesting /proc/cpuinfo flags), packs
 # kernel + initramfs into an isolinux ISO (genisoimage), writes a bochsrc
 # (display_library: nogui, com1 = kernel console -> OUTDIR/console.txt,
-# com2 = results -> OUTDIR/results.txt), boots it with `nice -n 19`, stops
-# Bochs when the end marker reaches OUTDIR/results.txt (or on timeout, kernel
-# panic, early Bochs exit), and writes
-# OUTDIR/results.tap (TAP lines only) and OUTDIR/summary.txt.
+# com2 = results -> OUTDIR/results.txt), boots it, stops Bochs when the end
+# marker reaches OUTDIR/results.txt (or on timeout, kernel panic, triple
+# fault, early Bochs exit), and writes OUTDIR/results.tap (TAP lines only)
+# and OUTDIR/summary.txt.  Bochs runs under `timeout -s KILL` (the total
+# timeout plus 30 s) in case this script is stopped before it stops Bochs.
 # Exit status: 0 if the run reached the end marker (whatever the test results),
 # 2 if it did not (timeout, boot failure, Bochs exit); details in summary.txt.
-# Needs: busybox-static, isolinux, syslinux-common, genisoimage, cpio, strip.
-# Only one job; runs may overlap (each has its own OUTDIR, no network ports).
+# Needs: busybox-static, isolinux, syslinux-common, genisoimage, vgabios.
+# The guest's clock runs far slower than the wall clock (clock: sync=none):
+# the per-test timeout is guest time; the total timeout bounds the run.
+# Runs may overlap (each has its own OUTDIR, no network ports).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+need genisoimage cpio strip file gzip timeout
 
 total_tmo=900
 test_tmo=300
@@ -28,26 +34,25 @@ while getopts "t:T:a:" o; do
 	t) total_tmo=$OPTARG ;;
 	T) test_tmo=$OPTARG ;;
 	a) kargs=$OPTARG ;;
-	*) echo "usage: see header of $0" >&2; exit 1 ;;
+	*) die "usage: see the header of $0" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 5 ] || { echo "usage: $0 [-t S] [-T S] [-a ARGS] BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST..." >&2; exit 1; }
+[ $# -ge 5 ] || die "usage: $0 [-t S] [-T S] [-a ARGS] BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST..."
 bochs=$(readlink -f "$1"); model=$2; kernel=$(readlink -f "$3"); out=$4; shift 4
 busybox=/bin/busybox
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
 ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
 for f in "$bochs" "$kernel" "$busybox" "$isolinux" "$ldlinux"; do
-	[ -e "$f" ] || { echo "bochs-run: missing $f" >&2; exit 1; }
+	[ -e "$f" ] || die "bochs-run: missing $f (run 'make deps')"
 done
-for c in genisoimage cpio strip; do command -v $c >/dev/null || { echo "bochs-run: need $c" >&2; exit 1; }; done
-file "$busybox" | grep -q 'statically linked' || { echo "bochs-run: $busybox is not static (install busybox-static)" >&2; exit 1; }
+file "$busybox" | grep -q 'statically linked' || die "bochs-run: $busybox is not static (install busybox-static)"
 # BIOS: the one of the Bochs tree the binary was built in, else Debian's bochsbios.
 bxdir=$(dirname "$bochs")
 rom=$bxdir/bios/BIOS-bochs-latest
 [ -f "$rom" ] || rom=/usr/share/bochs/BIOS-bochs-latest
 vgarom=/usr/share/vgabios/vgabios.bin   # Debian package vgabios (the snapshot lacks VGABIOS-lgpl-latest.bin)
-if [ ! -f "$rom" ] || [ ! -f "$vgarom" ]; then echo "bochs-run: BIOS images missing ($rom, $vgarom)" >&2; exit 1; fi
+if [ ! -f "$rom" ] || [ ! -f "$vgarom" ]; then die "bochs-run: BIOS images missing ($rom, $vgarom)"; fi
 
 mkdir -p "$out"
 out=$(readlink -f "$out")
@@ -56,8 +61,8 @@ mkdir -p "$out"/root/{bin,t,proc,sys,dev,tmp} "$out"/iso/isolinux
 cp "$busybox" "$out/root/bin/busybox"
 names=()
 for t in "$@"; do
-	[ -x "$t" ] || { echo "bochs-run: test $t missing or not executable" >&2; exit 1; }
-	file -L "$t" | grep -q 'statically linked' || { echo "bochs-run: $t is not statically linked" >&2; exit 1; }
+	[ -x "$t" ] || die "bochs-run: test $t missing or not executable"
+	file -L "$t" | grep -q 'statically linked' || die "bochs-run: $t is not statically linked"
 	n=$(basename "$t")
 	strip -o "$out/root/t/$n" "$t"
 	names+=("$n")
@@ -156,7 +161,9 @@ debug: action=ignore
 EOF
 
 t0=$(date +%s)
-(cd "$out" && exec nice -n 19 "$bochs" -q -f "$out/bochsrc" </dev/null >"$out/bochs.stdout" 2>&1) &
+# timeout (without --foreground) makes itself the leader of a new process
+# group, which Bochs joins: $bpid is that group's id.
+(cd "$out" && exec timeout -s KILL $((total_tmo + 30)) "$bochs" -q -f "$out/bochsrc" </dev/null >"$out/bochs.stdout" 2>&1) &
 bpid=$!
 status=TIMEOUT
 init_wall=
@@ -181,10 +188,10 @@ while :; do
 done
 elapsed=$(($(date +%s) - t0))
 if kill -0 "$bpid" 2>/dev/null; then
-	# The subshell exec'd bochs, so $bpid is the Bochs process itself.
+	# The subshell exec'd timeout, which passes the signal on to Bochs.
 	kill "$bpid" 2>/dev/null || true
 	sleep 1
-	kill -9 "$bpid" 2>/dev/null || true
+	kill -9 -- "-$bpid" 2>/dev/null || true
 fi
 wait "$bpid" 2>/dev/null || true
 grep -E '^(ok|not ok|1\.\.)' "$out/results.txt" >"$out/results.tap" || true
@@ -204,4 +211,4 @@ boot_s=$(grep -m1 'Run /init as init process' "$out/console.txt" | sed -n 's/^\[
 	cat "$out/results.tap"
 } >"$out/summary.txt"
 cat "$out/summary.txt"
-[ "$status" = DONE ]
+[ "$status" = DONE ] || exit 2

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Stage: the series' tests on the Bochs hosts of config/hosts: Intel VMX,
+# the compacted XSAVE format (XSAVEC/XSAVES) and AVX-512, which QEMU/TCG
+# does not have.
+#  1. builds each Bochs build of config/bochs-builds that a selected host
+#     needs, once, into build/bochs/<build>: its tarball from THIRD_PARTY
+#     (sha256 checked against the row), its patch, its configure arguments;
+#     rebuilt only when one of those or the compiler changes (the key in
+#     build/bochs/<build>/key);
+#  2. boots build/base/bzImage and build/patched/bzImage on each selected
+#     host, one Bochs at a time (scripts/bochs-run.sh, each run bounded by
+#     BOCHS_TIMEOUT seconds), and runs the series' tests of config/tests
+#     (kinds fail-on-base and skip-on-base, flag changed) and those flagged
+#     bochs: the KVM ones from build/selftests/x86, the x86 ones from
+#     build/selftests-x86;
+#  3. checks each run (it reached its end: no panic, triple fault, timeout or
+#     kernel splat; the XSAVE format and XCR0 config/hosts gives; /dev/kvm
+#     and the host's VMX/SVM flag) and each test as its kind in config/tests
+#     says (skip-on-base: SKIP on base, PASS on patched; fail-on-base: FAIL
+#     on base, PASS on patched, or SKIP on both on a host without XSAVE;
+#     any other kind: the same result on both kernels).
+# Hosts: the bochs rows of config/hosts marked "yes"; MODELS="a b" picks
+# hosts by name instead (rows marked "no" too, to reproduce their problem).
+# Without the pinned tarball the stage prints "bochs: SKIP (<reason>)" and
+# "bochs: 0 passed, 0 failed" and exits 0: nothing ran.
+# BOCHS_PHASE=build: step 1 only (no emulator runs).
+# Ends with "bochs: N passed, N failed"; exits 1 on any failure.
+# Logs: build/bochs/<build>/*.log, build/bochs/runs/<host>-<kernel>/
+# (console.txt, results.txt, summary.txt, bochs.log) and .log, build/bochs/summary.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+THIRD_PARTY=${THIRD_PARTY:-$TOP/../shared/third-party}
+BOCHS_PHASE=${BOCHS_PHASE:-all}
+BOCHS_TIMEOUT=${BOCHS_TIMEOUT:-300}
+case $BOCHS_PHASE in build | all) ;; *) die "BOCHS_PHASE=$BOCHS_PHASE: build or all" ;; esac
+need tar xz sha256sum patch make gcc g++ timeout file flock
+bx=$BUILD/bochs
+mkdir -p "$bx/runs"
+t_start=$(date +%s)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "bochs: FAILED: $*"; }
+finish() {
+	echo "bochs: $(($(date +%s) - t_start)) s in all"
+	echo "bochs: $pass passed, $fail failed"
+	[ "$fail" = 0 ] || exit 1
+	exit 0
+}
+skip() { echo "bochs: SKIP ($*)"; echo "bochs: 0 passed, 0 failed"; exit 0; }
+
+# The selected hosts, "name cpu build format xcr0 virt" each.
+hosts=$(strip_comments "$TOP/config/hosts" | awk -v m=" ${MODELS:-} " '
+	$2 != "bochs" {next}
+	(m ~ /^ *$/ ? $9 == "yes" : index(m, " " $1 " ") > 0) {
+		if ($8 != "series") {print "bad-tests", $1, $8; next}
+		print $1, $3, $4, $5, $6, $7
+	}')
+! grep -q '^bad-tests' <<<"$hosts" || die "config/hosts: the bochs hosts run the list \"series\": $(grep '^bad-tests' <<<"$hosts")"
+[ -n "$hosts" ] || skip "MODELS='${MODELS:-}' names no Bochs host of config/hosts"
+builds=$(awk '{print $3}' <<<"$hosts" | sort -u)
+
+# build_row BUILD: its row of config/bochs-builds.
+build_row() {
+	local r
+	r=$(strip_comments "$TOP/config/bochs-builds" | awk -v b="$1" '$1 == b')
+	[ -n "$r" ] || die "no Bochs build '$1' in config/bochs-builds (config/hosts names it)"
+	echo "$r"
+}
+for b in $builds; do
+	row=$(build_row "$b")
+	read -r _ tarball _ <<<"$row"
+	[ -f "$THIRD_PARTY/$tarball" ] || skip "no $THIRD_PARTY/$tarball: the pinned Bochs source is not on this machine; set THIRD_PARTY"
+done
+
+# build BUILD: build/bochs/BUILD/bochs/bochs, built unless its key matches;
+# one at a time per build name (a background BOCHS_PHASE=build and a
+# foreground run may overlap: the second waits, then finds it built).
+build() {
+	local lock rc=0
+	exec {lock}>"$bx/$1.lock"
+	flock "$lock"
+	build_locked "$1" || rc=$?
+	exec {lock}>&-
+	return $rc
+}
+build_locked() {
+	local name=$1 row tarball sha patchf args got psha key dir t0
+	row=$(build_row "$name")
+	read -r _ tarball sha patchf args <<<"$row"
+	dir=$bx/$name
+	got=$(sha256sum "$THIRD_PARTY/$tarball" | cut -d' ' -f1)
+	if [ "$got" != "$sha" ]; then
+		bad "build $name: $THIRD_PARTY/$tarball has sha256 $got, config/bochs-builds says $sha"
+		return 1
+	fi
+	psha=-
+	if [ "$patchf" != - ]; then psha=$(sha256sum "$TOP/$patchf" | cut -d' ' -f1); fi
+	key=$(printf '%s\n' "tarball $sha" "patch $psha" "configure $args" \
+		"cc $(gcc --version | head -n1)" "cxx $(g++ --version | head -n1)" | sha256sum | cut -d' ' -f1)
+	if [ -x "$dir/bochs/bochs" ] && [ "$(cat "$dir/key" 2>/dev/null)" = "$key" ]; then
+		echo "bochs: build $name: cached ($dir, key ${key:0:12})"
+		ok
+		return 0
+	fi
+	t0=$(date +%s)
+	log "building Bochs '$name' from $tarball (logs: $dir/*.log)"
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	# The tarball holds <prefix>/bochs/: the tree lands in $dir.tmp/bochs.
+	tar -xJf "$THIRD_PARTY/$tarball" -C "$dir.tmp" --strip-components=1
+	[ -x "$dir.tmp/bochs/configure" ] || { bad "build $name: no bochs/configure in $tarball"; return 1; }
+	if [ "$patchf" != - ] && ! patch -p0 --batch --forward -d "$dir.tmp/bochs" <"$TOP/$patchf" >"$dir.tmp/patch.log" 2>&1; then
+		bad "build $name: $patchf does not apply (see $dir.tmp/patch.log)"
+		return 1
+	fi
+	# shellcheck disable=SC2086 # the configure arguments are words
+	if ! (cd "$dir.tmp/bochs" && ./configure $args) >"$dir.tmp/configure.log" 2>&1; then
+		tail -n 20 "$dir.tmp/configure.log"
+		bad "build $name: configure failed (see $dir.tmp/configure.log)"
+		return 1
+	fi
+	if ! make -C "$dir.tmp/bochs" -j"$JOBS" >"$dir.tmp/make.log" 2>&1; then
+		grep -E 'error|Error' "$dir.tmp/make.log" | head -n 20
+		bad "build $name: make failed (see $dir.tmp/make.log)"
+		return 1
+	fi
+	[ -x "$dir.tmp/bochs/bochs" ] || { bad "build $name: no bochs binary after make"; return 1; }
+	printf '%s\n' "tarball $tarball $sha" "patch $patchf $psha" "configure $args" >"$dir.tmp/key.txt"
+	echo "$key" >"$dir.tmp/key"
+	mv "$dir.tmp" "$dir"
+	echo "bochs: build $name: built in $(($(date +%s) - t0)) s ($dir, key ${key:0:12})"
+	ok
+}
+for b in $builds; do
+	build "$b" || finish
+done
+[ "$BOCHS_PHASE" = all ] || finish
+
+# --- the runs -----------------------------------------------------------------
+# The kernels and tests are copied once into build/bochs/inputs, so every
+# run boots the same files even if another stage rebuilds them meanwhile.
+inputs=$bx/inputs
+rm -rf "$inputs"
+mkdir -p "$inputs/t"
+for k in base patched; do
+	[ -f "$BUILD/$k/bzImage" ] || die "no $BUILD/$k/bzImage; run 'make kernels'"
+	cp "$BUILD/$k/bzImage" "$inputs/$k.bzImage"
+done
+# field TEST N: test_field without its exit status: its awk stops at the
+# match, so under pipefail the reader of config/tests may die of SIGPIPE
+# after the field was printed.
+field() { test_field "$@" || true; }
+# The tests, in config/tests' order: names in $list, paths in tpaths.
+list=$bx/tests.list
+tpaths=()
+{ tests_of fail-on-base skip-on-base; tests_flagged changed; tests_flagged bochs; } | awk '!seen[$1]++' >"$list"
+[ -s "$list" ] || die "config/tests names no test for Bochs"
+while read -r t; do
+	suite=$(field "$t" 2)
+	case $suite in
+	kvm) f=$BUILD/selftests/x86/$t ;;
+	x86) f=$BUILD/selftests-x86/$t ;;
+	*) die "config/tests: unknown suite '$suite' of $t (kvm or x86)" ;;
+	esac
+	[ -x "$f" ] || die "no $f; run 'make selftests'"
+	cp "$f" "$inputs/t/$t"
+	tpaths+=("$inputs/t/$t")
+done <"$list"
+
+# totals RUN: "<test> pass:N fail:N skip:N" from the kselftest totals each
+# test printed before its result line ("-" for tests without totals).
+totals() {
+	awk '/^# # Totals:/ {t = $4 " " $5 " " $8}
+		/^(ok|not ok) [0-9]+ / {n = ($1 == "ok") ? $3 : $4; print n, (t == "" ? "-" : t); t = ""}' "$1/results.txt"
+}
+summary=$bx/summary
+{
+	echo "# scripts/bochs.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	for k in base patched; do
+		echo "# $k: $BUILD/$k/bzImage, sha256 $(sha256sum "$inputs/$k.bzImage" | cut -c1-12), $(file -b "$inputs/$k.bzImage" | sed -n 's/.*, version \([^,]*\),.*/\1/p')"
+	done
+	echo "# run: bochs-run.sh's wall time (initramfs, ISO, Bochs); bochs: Bochs' own; boot: Bochs start to /init (2 s polling)"
+	printf '%-16s %-8s %-12s %-10s %-7s %-8s %5s %5s %5s  %s\n' host kernel status format xcr0 /dev/kvm run bochs boot verdict
+} >"$summary"
+while read -r host cpu build fmt xcr0 virt; do
+	for k in base patched; do
+		run=$bx/runs/$host-$k
+		rm -rf "$run" "$run.log"
+		log "$k on $host (Bochs '$build', cpu $cpu; at most ${BOCHS_TIMEOUT}s; log: $run.log)"
+		rc=0 t0=$(date +%s)
+		"$TOP/scripts/bochs-run.sh" -t "$BOCHS_TIMEOUT" "$bx/$build/bochs/bochs" "$cpu" \
+			"$inputs/$k.bzImage" "$run" "${tpaths[@]}" </dev/null >"$run.log" 2>&1 || rc=$?
+		t1=$(($(date +%s) - t0))
+		touch "$run/results.txt" "$run/results.tap" "$run/summary.txt"
+		# "<test> PASS|FAIL|SKIP", or "none" where the run never reached it.
+		tap_results "$list" "$run/results.tap" | while read -r t r; do
+			grep -qE "^(ok|not ok) [0-9]+ $t( |\$)" "$run/results.tap" || r=none
+			echo "$t $r"
+		done >"$run/results"
+		totals "$run" >"$run/totals"
+		status=$(sed -n 's/^status: //p' "$run/summary.txt")
+		wall=$(sed -n 's/^wall-seconds: \([0-9]*\).*/\1/p' "$run/summary.txt")
+		boot=$(sed -n 's/.*boot to init: \([0-9?]*\) s.*/\1/p' "$run/summary.txt")
+		hfmt=$(sed -n 's/^# host-format: //p' "$run/results.txt" | head -n1)
+		hxcr0=$(sed -n 's/^# host-xcr0: //p' "$run/results.txt" | head -n1)
+		flags=" $(sed -n 's/^# cpuinfo-flags://p' "$run/results.txt" | head -n1) "
+		hkvm=$(sed -n 's/^# \/dev\/kvm: //p' "$run/results.txt" | head -n1)
+		why=
+		if [ "$rc" != 0 ] || [ "${status:-}" != DONE ]; then why="$why did not finish (${status:-no status}, bochs-run rc=$rc)"; fi
+		! grep -q '^# kernel splat' "$run/results.txt" || why="$why kernel splat"
+		[ "${hfmt:-?}" = "$fmt" ] || why="$why format ${hfmt:-?} (config/hosts: $fmt)"
+		[ "${hxcr0:-?}" = "$xcr0" ] || why="$why xcr0 ${hxcr0:-?} (config/hosts: $xcr0)"
+		[ "$hkvm" = present ] || why="$why no /dev/kvm"
+		[[ $flags == *" $virt "* ]] || why="$why no $virt flag"
+		if [ -z "$why" ]; then ok; v=ok; else bad "run $k on $host:$why (see $run/summary.txt, $run/console.txt)"; v=FAILED; fi
+		printf '%-16s %-8s %-12s %-10s %-7s %-8s %4ss %4ss %4ss  %s\n' "$host" "$k" "${status:-?}" \
+			"${hfmt:-?}" "${hxcr0:-?}" "${hkvm:-?}" "$t1" "${wall:-?}" "${boot:-?}" "$v" | tee -a "$summary"
+	done
+done <<<"$hosts"
+
+# The tests: base against patched on each host.
+{
+	echo
+	printf '%-16s %-16s %-5s %-7s %-12s %-14s %-23s %s\n' test host base patched expected verdict "base cases" "patched cases"
+} | tee -a "$summary"
+while read -r host _ _ fmt _; do
+	B=$bx/runs/$host-base P=$bx/runs/$host-patched
+	while read -r t rp; do
+		rb=$(awk -v t="$t" '$1 == t {print $2}' "$B/results")
+		mode=$(field "$t" 3)
+		exp=$mode
+		case $mode in
+		skip-on-base) want="SKIP PASS" ;;
+		fail-on-base) if [ "$fmt" = none ]; then want="SKIP SKIP"; else want="FAIL PASS"; fi ;;
+		*) want='' exp=same ;;
+		esac
+		if [ "${rb:-none}" = none ] || [ "$rp" = none ]; then
+			bad "$t on $host: not run (base ${rb:-none}, patched $rp)"; v="NOT RUN"
+		elif [ -n "$want" ]; then
+			if [ "$rb $rp" = "$want" ]; then ok; v=ok; else bad "$t on $host: base $rb, patched $rp (expected ${want/ /, })"; v=WRONG; fi
+		else
+			if [ "$rb" = "$rp" ]; then ok; v=ok; else bad "$t on $host: base $rb, patched $rp (expected the same)"; v=REGRESSION; fi
+			[ "$v $rp" != "ok FAIL" ] || v="ok (FAIL on both)"
+		fi
+		printf '%-16s %-16s %-5s %-7s %-12s %-14s %-23s %s\n' "$t" "$host" "$rb" "$rp" "$exp" "$v" \
+			"$(awk -v t="$t" '$1 == t {$1 = ""; print substr($0, 2)}' "$B/totals")" \
+			"$(awk -v t="$t" '$1 == t {$1 = ""; print substr($0, 2)}' "$P/totals")" |
+			tee -a "$summary"
+	done <"$P/results"
+done <<<"$hosts"
+finish
