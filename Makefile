@@ -7,7 +7,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all help deps tree apply kernel kernels selftests initramfs vmtest \
-	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model bochs clean
+	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model bochs kvm-unit-tests clean
 
 all: check
 
@@ -96,6 +96,9 @@ fuzz-soak: ## fuzz rounds until MIN_INPUTS inputs
 
 bochs: ## the series' tests on the Bochs hosts of config/hosts (MODELS=, BOCHS_PHASE=)
 	@$(S)/bochs.sh
+
+kvm-unit-tests: ## KVM-unit-tests (pinned source) in L2 guests on base and patched
+	@$(S)/kvm-unit-tests.sh
 
 kselftest: ## the kvm collection through run_kselftest.sh
 	@$(S)/kselftest.sh

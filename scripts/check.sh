@@ -90,6 +90,12 @@ grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" 
 stage kselftest "$S/kselftest.sh" 2>&1 | tee "$BUILD/logs/check-kselftest.log" || true
 tally "$BUILD/logs/check-kselftest.log"
 grep -E '^FAIL: ' "$BUILD/logs/check-kselftest.log" | sed 's/^/kselftest: /' >>"$summary" || true
+# KVM-unit-tests (pinned source) in L2 guests on both kernels: the same
+# result on both, as selftests/kvm-unit-tests expects; an honest SKIP
+# without the pinned sources.
+stage kvm-unit-tests "$S/kvm-unit-tests.sh" 2>&1 | tee "$BUILD/logs/check-kvm-unit-tests.log" || true
+tally "$BUILD/logs/check-kvm-unit-tests.log" '^kvm-unit-tests: '
+grep -E '^kvm-unit-tests: SKIP' "$BUILD/logs/check-kvm-unit-tests.log" >>"$summary" || true
 stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
 tally "$BUILD/logs/check-harness.log"
 grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true

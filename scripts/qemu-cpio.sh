@@ -10,17 +10,14 @@
 # Usage: qemu-cpio.sh [OUT.cpio]   (TICK_SHIFT=N: guest prints a tick every 2^N checks)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need gcc as ld objcopy ldd cpio qemu-system-x86_64
+. "$(dirname "$0")/qemu-pack.sh"
+need gcc make as ld objcopy ldd cpio qemu-system-x86_64
 out=${1:-$BUILD/qemu.cpio}
 src=$TOP/selftests/qemu-migrate
 obj=$BUILD/qemu-migrate
 TICK_SHIFT=${TICK_SHIFT:-16}
 XSETBV=${XSETBV:-0}
-QEMU_BIN=$(readlink -f "$(command -v qemu-system-x86_64)")
-[ "$QEMU_BIN" = /usr/bin/qemu-system-x86_64 ] ||
-	die "expected the Debian QEMU at /usr/bin/qemu-system-x86_64, found $QEMU_BIN"
 QEMU_DATA=/usr/share/qemu
-QEMU_MODS=/usr/lib/x86_64-linux-gnu/qemu
 
 rm -rf "$obj"
 mkdir -p "$obj"
@@ -41,45 +38,21 @@ for g in guest:0 guest-pku:1; do
 done
 
 # The ioctl shim (quirk off, XSAVE ioctl log).
-gcc -O2 -Wall -Wextra -shared -fPIC -o "$obj/kvm-shim.so" "$src/kvm-shim.c" ||
+make -s -C "$TOP/selftests" O="$obj" kvm-shim.so ||
 	die "building the ioctl shim failed"
 
 root=$obj/root
-mkdir -p "$root"/{bin,usr/bin,usr/share/qemu,usr/share/qemu-migrate,lib64}
-cp "$QEMU_BIN" "$root/usr/bin/qemu-system-x86_64"
-# Libraries at the paths ldd resolves them to, plus the dynamic loader
-# (PT_INTERP /lib64/ld-linux-x86-64.so.2).  The initramfs has no /lib
-# symlink, so /lib/... and /usr/lib/... are both real directories there.
-libs() {
-	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
-	ldd "$1" | grep -q 'not found' && die "ldd $1: a library is missing: $(ldd "$1" | grep 'not found')"
-	return 0
-}
-mods=$(ls "$QEMU_MODS"/accel-tcg-x86_64.so 2>/dev/null || true)
-nlib=0
-for l in $( { libs "$QEMU_BIN"; for m in $mods; do libs "$m"; done; } | sort -u); do
-	mkdir -p "$root$(dirname "$l")"
-	cp -L "$l" "$root$l"
-	nlib=$((nlib + 1))
-done
-[ -f "$root/lib64/ld-linux-x86-64.so.2" ] || die "the dynamic loader was not among ldd's output"
-for m in $mods; do
-	mkdir -p "$root$QEMU_MODS"
-	cp "$m" "$root$QEMU_MODS/"
-done
-# Data files: "-M pc -nodefaults -bios FILE" loads only the vapic option ROM
+mkdir -p "$root"/{bin,usr/share/qemu-migrate}
+# QEMU, its libraries and its module (scripts/qemu-pack.sh), and the data
+# files: "-M pc -nodefaults -bios FILE" loads only the vapic option ROM
 # (checked with strace -e openat on the host).
 QEMU_DATA_FILES=${QEMU_DATA_FILES:-kvmvapic.bin}
-for f in $QEMU_DATA_FILES; do
-	[ -f "$QEMU_DATA/$f" ] || die "QEMU data file $QEMU_DATA/$f missing"
-	cp "$QEMU_DATA/$f" "$root/usr/share/qemu/"
-done
+# shellcheck disable=SC2046 # one word per file name
+pack_host_qemu "$root" $(for f in $QEMU_DATA_FILES; do echo "$QEMU_DATA/$f"; done)
 cp "$obj/guest.bin" "$obj/guest-pku.bin" "$obj/kvm-shim.so" "$src/qemu-lib.sh" "$root/usr/share/qemu-migrate/"
 cp "$src/qemu-save" "$src/qemu-load" "$root/bin/"
 chmod +x "$root/bin/qemu-save" "$root/bin/qemu-load"
 
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . ! -name . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$out.tmp"
-mv "$out.tmp" "$out"
-log "qemu-cpio: $out: $("$QEMU_BIN" --version | head -n1 | sed 's/^QEMU emulator //'), $nlib libraries," \
+pack_cpio "$root" "$out"
+log "qemu-cpio: $out: $(qemu-system-x86_64 --version | head -n1 | sed 's/^QEMU emulator //'), $PACKED_LIBS libraries," \
 	"$(du -m "$out" | cut -f1) MiB; guest.bin TICK_SHIFT=$TICK_SHIFT XSETBV=$XSETBV"

@@ -6,7 +6,7 @@
  * Usage: fuzz_model_test [DESIGN.md]
  *
  * Each case gives a host (model_host_profile(): the CPU models of
- * selftests/cpu-models, and "amx"), the quirk and --mxcsr-fix (or both
+ * config/hosts (the QEMU ones), and "amx"), the quirk and --mxcsr-fix (or both
  * values), an image header and MXCSR, and the expected result: -EINVAL, or
  * success with bv' (XSTATE_BV as loaded; what the quirk drops is missing).
  * Every case runs under every way of setting the guest CPUID (none, zero

@@ -92,7 +92,7 @@ void model_host_derive(struct xf_host *h);
 /* Standard-format off[]/size[] for the user xfeatures of h->xcr0. */
 void model_host_std_layout(struct xf_host *h);
 /*
- * A host of selftests/cpu-models as the model sees it (Documentation/testing.md),
+ * A QEMU host of config/hosts as the model sees it (Documentation/testing.md),
  * or "amx": a host with AVX-512, PKU and AMX.  0 if @name is unknown.
  */
 int model_host_profile(const char *name, int mxcsr_fix, struct xf_host *h);
