@@ -97,7 +97,7 @@ elif [ "${CHECK_STABLE_DEMO:-1}" = 0 ]; then
 	demo_skipped=1
 else
 	run demo env DEMO_MATRIX="$TOP/selftests/demo-matrix-stable" \
-		QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable $TOP/selftests/qemu-migrate/matrix-stable-qemu10" "$S/demo.sh" || true
+		QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable $TOP/selftests/qemu-migrate/matrix-stable-qemu10 $TOP/selftests/qemu-migrate/matrix-stable-qemu-fix" "$S/demo.sh" || true
 	count demo '^demo: [0-9]+ passed, [0-9]+ failed'
 fi
 

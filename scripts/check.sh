@@ -59,6 +59,8 @@ bg_stage() { # bg_stage NAME CMD...
 (
 	# Bochs first: the foreground's bochs stage waits for its build.
 	bg_stage bochs-build env BOCHS_PHASE=build "$S/bochs.sh"
+	# QEMU with patches/qemu/ for the demo's userspace-half rows.
+	bg_stage qemu-fix-build "$S/qemu-fix-cpio.sh"
 	bg_stage kernel-patched-debug env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh"
 	bg_stage lint "$S/lint.sh"
 	bg_stage bisect "$S/bisect.sh"

@@ -146,7 +146,7 @@ if [ "${DEMO_QEMU:-1}" = 1 ]; then
 	echo
 	echo "==== Real QEMU: Debian's qemu-system-x86_64 7.2 (bookworm) and 10 (trixie) -accel kvm inside the booted kernels ===="
 	qrc=0
-	qmatrices=${QEMU_DEMO_MATRIX:-$TOP/selftests/qemu-migrate/matrix $TOP/selftests/qemu-migrate/matrix-qemu10}
+	qmatrices=${QEMU_DEMO_MATRIX:-$TOP/selftests/qemu-migrate/matrix $TOP/selftests/qemu-migrate/matrix-qemu10 $TOP/selftests/qemu-migrate/matrix-qemu-fix}
 	QEMU_DEMO_MATRIX=$qmatrices "$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
 	l=$(grep -E '^qemu-demo: [0-9]+ passed, [0-9]+ failed' "$out/qemu-demo.log" | tail -n1)
 	if [ -n "$l" ]; then

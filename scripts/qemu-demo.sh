@@ -12,11 +12,13 @@
 #   10   trixie's, with trixie's loader and libraries under /qemu10
 #        (scripts/qemu10-cpio.sh), table selftests/qemu-migrate/matrix-qemu10;
 #   fix  trixie's source with patches/qemu/ (the userspace half), built by
-#        scripts/qemu-fix-cpio.sh, table selftests/qemu-migrate/matrix-qemu-fix
-#        (not a default table: `make demo-qemu-fix`; a cold build takes
-#        about 18 minutes on the 2-core machine).
+#        scripts/qemu-fix-cpio.sh (KVM only; a cold build took 7 min on the
+#        loaded 2-core machine, make check does it in its background lane),
+#        tables selftests/qemu-migrate/matrix-qemu-fix and (stable kernels)
+#        matrix-stable-qemu-fix.
 # Prints the tables and "qemu-demo: N passed, N failed" over all of them.
-# Env: QEMU_DEMO_MATRIX="FILE..." (default: both matrices above),
+# Env: QEMU_DEMO_MATRIX="FILE..." (default: matrix, matrix-qemu10 and
+#      matrix-qemu-fix),
 #      VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
