@@ -4,7 +4,16 @@
 # each Bochs host of config/hosts; it can also be run by hand).
 #
 # usage: bochs-run.sh [-t TOTAL_TIMEOUT_S] [-T PER_TEST_TIMEOUT_S] [-a "KERNEL ARGS"]
-#                     BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST_BINARY...
+#                     [-f FILE]... [-x BINARY]... [-c "NAME COMMAND [ARG...]"]...
+#                     BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR [TEST_BINARY...]
+#   -f FILE    an extra file for the guest's / (by its name, like boot.sh's
+#              VM_FILES: a saved state as /state.b64)
+#   -x BINARY  an extra static binary in /t (on PATH), not run as a test
+#   -c ENTRY   a test that is a command: NAME (its name in the results), then
+#              the command and its arguments (words, no shell syntax; PATH is
+#              /bin:/t, and busybox provides the usual tools); run after the
+#              TEST_BINARY tests, in the order given
+# At least one test: a TEST_BINARY or a -c entry.
 #
 # Builds a small initramfs (busybox-static + the stripped test binaries + an
 # init that runs each test under `timeout` and prints TAP-like results, the
@@ -29,16 +38,22 @@ need genisoimage cpio strip file gzip timeout
 total_tmo=900
 test_tmo=300
 kargs=""
-while getopts "t:T:a:" o; do
+files=() extra=() cmds=()
+while getopts "t:T:a:f:x:c:" o; do
 	case $o in
 	t) total_tmo=$OPTARG ;;
 	T) test_tmo=$OPTARG ;;
 	a) kargs=$OPTARG ;;
+	f) files+=("$OPTARG") ;;
+	x) extra+=("$OPTARG") ;;
+	c) cmds+=("$OPTARG") ;;
 	*) die "usage: see the header of $0" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 5 ] || die "usage: $0 [-t S] [-T S] [-a ARGS] BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR TEST..."
+if [ $# -lt 4 ] || [ $(($# - 4 + ${#cmds[@]})) = 0 ]; then
+	die "usage: $0 [-t S] [-T S] [-a ARGS] [-f FILE]... [-x BIN]... [-c 'NAME CMD ARG...']... BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR [TEST...]"
+fi
 bochs=$(readlink -f "$1"); model=$2; kernel=$(readlink -f "$3"); out=$4; shift 4
 busybox=/bin/busybox
 isolinux=/usr/lib/ISOLINUX/isolinux.bin
@@ -59,18 +74,28 @@ out=$(readlink -f "$out")
 rm -rf "$out/root" "$out/iso"
 mkdir -p "$out"/root/{bin,t,proc,sys,dev,tmp} "$out"/iso/isolinux
 cp "$busybox" "$out/root/bin/busybox"
-names=()
+# static BINARY: strip it into the guest's /t.
+static() {
+	[ -x "$1" ] || die "bochs-run: $1 missing or not executable"
+	file -L "$1" | grep -q 'statically linked' || die "bochs-run: $1 is not statically linked"
+	strip -o "$out/root/t/${1##*/}" "$1"
+}
+# tests.list: "<name> <command> [<arg>...]" per test.
+entries=()
 for t in "$@"; do
-	[ -x "$t" ] || die "bochs-run: test $t missing or not executable"
-	file -L "$t" | grep -q 'statically linked' || die "bochs-run: $t is not statically linked"
-	n=$(basename "$t")
-	strip -o "$out/root/t/$n" "$t"
-	names+=("$n")
+	static "$t"
+	entries+=("${t##*/} /t/${t##*/}")
 done
-printf '%s\n' "${names[@]}" >"$out/root/tests.list"
+for b in "${extra[@]}"; do static "$b"; done
+for c in "${cmds[@]}"; do
+	read -r _ x _ <<<"$c"
+	[ -n "$x" ] || die "bochs-run: -c '$c': NAME COMMAND [ARG...]"
+	entries+=("$c")
+done
+printf '%s\n' "${entries[@]}" >"$out/root/tests.list"
 cat >"$out/root/init" <<EOF
 #!/bin/busybox sh
-# PID 1: run /tests.list, TAP-like results on /dev/ttyS1 (Bochs com2).
+# PID 1: run /tests.list ("<name> <command> [<arg>...]" each), TAP-like results on /dev/ttyS1 (Bochs com2).
 /bin/busybox --install -s /bin
 export PATH=/bin:/t
 mount -t proc proc /proc
@@ -100,11 +125,11 @@ echo "# cpuinfo-model: \$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-)" 
 n=\$(grep -c . /tests.list)
 echo "1..\$n" >&3
 i=0
-while read -r name; do
+while read -r name cmd; do
 	i=\$((i + 1))
 	echo "bochs-run: [\$i/\$n] \$name" >/dev/console
 	t0=\$(date +%s)
-	timeout -s KILL $test_tmo /t/\$name >/tmp/out 2>&1 </dev/null
+	timeout -s KILL $test_tmo \$cmd >/tmp/out 2>&1 </dev/null
 	rc=\$?
 	t=\$((\$(date +%s) - t0))
 	sed 's/^/# /' /tmp/out >&3
@@ -126,6 +151,11 @@ echo "bochs-run: END" >/dev/console
 while :; do sleep 60; done
 EOF
 chmod +x "$out/root/init"
+for f in "${files[@]}"; do
+	[ -f "$f" ] || die "bochs-run: file $f missing"
+	[ ! -e "$out/root/${f##*/}" ] || die "bochs-run: -f $f: the guest's / has ${f##*/} already"
+	cp "$f" "$out/root/"
+done
 (cd "$out/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/iso/initrd.gz"
 cp "$kernel" "$out/iso/bzImage"
 cp "$isolinux" "$ldlinux" "$out/iso/isolinux/"

@@ -18,7 +18,12 @@
 #     and the host's VMX/SVM flag) and each test as its kind in config/tests
 #     says (skip-on-base: SKIP on base, PASS on patched; fail-on-base: FAIL
 #     on base, PASS on patched, or SKIP on both on a host without XSAVE;
-#     any other kind: the same result on both kernels).
+#     any other kind: the same result on both kernels);
+#  4. runs the migration rows of selftests/demo-matrix-bochs: make demo's
+#     state files (build/demo/src-<name>/state.b64) restored on these hosts
+#     by its VMM (build/guest-bin/xsave_migrate), one boot per host and
+#     kernel with rows, each row's verdict that of make demo (demo_verdict,
+#     scripts/lib/demo.sh); a SKIP ("run make demo first") without them.
 # Hosts: the bochs rows of config/hosts marked "yes"; MODELS="a b" picks
 # hosts by name instead (rows marked "no" too, to reproduce their problem).
 # Without the pinned tarball the stage prints "bochs: SKIP (<reason>)" and
@@ -26,7 +31,9 @@
 # BOCHS_PHASE=build: step 1 only (no emulator runs).
 # Ends with "bochs: N passed, N failed"; exits 1 on any failure.
 # Logs: build/bochs/<build>/*.log, build/bochs/runs/<host>-<kernel>/
-# (console.txt, results.txt, summary.txt, bochs.log) and .log, build/bochs/summary.
+# (console.txt, results.txt, summary.txt, bochs.log) and .log, the same for
+# the migration boots in build/bochs/runs/demo-<host>-<kernel>/ (and each
+# row's output, <source>-<quirk>.log), build/bochs/summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 THIRD_PARTY=${THIRD_PARTY:-$TOP/../shared/third-party}
@@ -57,6 +64,13 @@ hosts=$(strip_comments "$TOP/config/hosts" | awk -v m=" ${MODELS:-} " '
 	}')
 ! grep -q '^bad-tests' <<<"$hosts" || die "config/hosts: the bochs hosts run the list \"series\": $(grep '^bad-tests' <<<"$hosts")"
 [ -n "$hosts" ] || skip "MODELS='${MODELS:-}' names no Bochs host of config/hosts"
+# The Bochs hosts make check does not run: a reported SKIP with the reason
+# that their row's comment gives.
+if [ -z "${MODELS:-}" ]; then
+	grep -E '^[a-z0-9_-]+ +bochs ' "$TOP/config/hosts" | awk '$9 == "no"' | while read -r h _; do
+		echo "bochs: SKIP host $h: $(grep -E "^$h " "$TOP/config/hosts" | sed 's/^[^#]*# *//')"
+	done
+fi
 builds=$(awk '{print $3}' <<<"$hosts" | sort -u)
 
 # build_row BUILD: its row of config/bochs-builds.
@@ -182,39 +196,50 @@ summary=$bx/summary
 	echo "# run: bochs-run.sh's wall time (initramfs, ISO, Bochs); bochs: Bochs' own; boot: Bochs start to /init (2 s polling)"
 	printf '%-16s %-8s %-12s %-10s %-7s %-8s %5s %5s %5s  %s\n' host kernel status format xcr0 /dev/kvm run bochs boot verdict
 } >"$summary"
+# bochs_boot LABEL HOST CPU BUILD FMT XCR0 VIRT KERNEL RUN [TEST...]: one run of
+# scripts/bochs-run.sh (its options in the array bopts) and its check (it
+# reached its end: no panic, triple fault, timeout or kernel splat; the XSAVE
+# format, XCR0, /dev/kvm and VMX/SVM flag of config/hosts), a line of the
+# table of runs; brc is bochs-run.sh's exit status.
+bopts=()
+bochs_boot() {
+	local label=$1 host=$2 cpu=$3 build=$4 fmt=$5 xcr0=$6 virt=$7 k=$8 run=$9 t0 t1 status wall boot hfmt hxcr0 flags hkvm why v
+	shift 9
+	rm -rf "$run" "$run.log"
+	log "$k on $host (Bochs '$build', cpu $cpu; at most ${BOCHS_TIMEOUT}s; log: $run.log)"
+	brc=0 t0=$(date +%s)
+	"$TOP/scripts/bochs-run.sh" -t "$BOCHS_TIMEOUT" "${bopts[@]}" "$bx/$build/bochs/bochs" "$cpu" \
+		"$inputs/$k.bzImage" "$run" "$@" </dev/null >"$run.log" 2>&1 || brc=$?
+	t1=$(($(date +%s) - t0))
+	touch "$run/results.txt" "$run/results.tap" "$run/summary.txt"
+	status=$(sed -n 's/^status: //p' "$run/summary.txt")
+	wall=$(sed -n 's/^wall-seconds: \([0-9]*\).*/\1/p' "$run/summary.txt")
+	boot=$(sed -n 's/.*boot to init: \([0-9?]*\) s.*/\1/p' "$run/summary.txt")
+	hfmt=$(sed -n 's/^# host-format: //p' "$run/results.txt" | head -n1)
+	hxcr0=$(sed -n 's/^# host-xcr0: //p' "$run/results.txt" | head -n1)
+	flags=" $(sed -n 's/^# cpuinfo-flags://p' "$run/results.txt" | head -n1) "
+	hkvm=$(sed -n 's/^# \/dev\/kvm: //p' "$run/results.txt" | head -n1)
+	why=
+	if [ "$brc" != 0 ] || [ "${status:-}" != DONE ]; then why="$why did not finish (${status:-no status}, bochs-run rc=$brc)"; fi
+	! grep -q '^# kernel splat' "$run/results.txt" || why="$why kernel splat"
+	[ "${hfmt:-?}" = "$fmt" ] || why="$why format ${hfmt:-?} (config/hosts: $fmt)"
+	[ "${hxcr0:-?}" = "$xcr0" ] || why="$why xcr0 ${hxcr0:-?} (config/hosts: $xcr0)"
+	[ "$hkvm" = present ] || why="$why no /dev/kvm"
+	[[ $flags == *" $virt "* ]] || why="$why no $virt flag"
+	if [ -z "$why" ]; then ok; v=ok; else bad "run $k on $label:$why (see $run/summary.txt, $run/console.txt)"; v=FAILED; fi
+	printf '%-16s %-8s %-12s %-10s %-7s %-8s %4ss %4ss %4ss  %s\n' "$label" "$k" "${status:-?}" \
+		"${hfmt:-?}" "${hxcr0:-?}" "${hkvm:-?}" "$t1" "${wall:-?}" "${boot:-?}" "$v" | tee -a "$summary"
+}
 while read -r host cpu build fmt xcr0 virt; do
 	for k in base patched; do
 		run=$bx/runs/$host-$k
-		rm -rf "$run" "$run.log"
-		log "$k on $host (Bochs '$build', cpu $cpu; at most ${BOCHS_TIMEOUT}s; log: $run.log)"
-		rc=0 t0=$(date +%s)
-		"$TOP/scripts/bochs-run.sh" -t "$BOCHS_TIMEOUT" "$bx/$build/bochs/bochs" "$cpu" \
-			"$inputs/$k.bzImage" "$run" "${tpaths[@]}" </dev/null >"$run.log" 2>&1 || rc=$?
-		t1=$(($(date +%s) - t0))
-		touch "$run/results.txt" "$run/results.tap" "$run/summary.txt"
+		bochs_boot "$host" "$host" "$cpu" "$build" "$fmt" "$xcr0" "$virt" "$k" "$run" "${tpaths[@]}"
 		# "<test> PASS|FAIL|SKIP", or "none" where the run never reached it.
 		tap_results "$list" "$run/results.tap" | while read -r t r; do
 			grep -qE "^(ok|not ok) [0-9]+ $t( |\$)" "$run/results.tap" || r=none
 			echo "$t $r"
 		done >"$run/results"
 		totals "$run" >"$run/totals"
-		status=$(sed -n 's/^status: //p' "$run/summary.txt")
-		wall=$(sed -n 's/^wall-seconds: \([0-9]*\).*/\1/p' "$run/summary.txt")
-		boot=$(sed -n 's/.*boot to init: \([0-9?]*\) s.*/\1/p' "$run/summary.txt")
-		hfmt=$(sed -n 's/^# host-format: //p' "$run/results.txt" | head -n1)
-		hxcr0=$(sed -n 's/^# host-xcr0: //p' "$run/results.txt" | head -n1)
-		flags=" $(sed -n 's/^# cpuinfo-flags://p' "$run/results.txt" | head -n1) "
-		hkvm=$(sed -n 's/^# \/dev\/kvm: //p' "$run/results.txt" | head -n1)
-		why=
-		if [ "$rc" != 0 ] || [ "${status:-}" != DONE ]; then why="$why did not finish (${status:-no status}, bochs-run rc=$rc)"; fi
-		! grep -q '^# kernel splat' "$run/results.txt" || why="$why kernel splat"
-		[ "${hfmt:-?}" = "$fmt" ] || why="$why format ${hfmt:-?} (config/hosts: $fmt)"
-		[ "${hxcr0:-?}" = "$xcr0" ] || why="$why xcr0 ${hxcr0:-?} (config/hosts: $xcr0)"
-		[ "$hkvm" = present ] || why="$why no /dev/kvm"
-		[[ $flags == *" $virt "* ]] || why="$why no $virt flag"
-		if [ -z "$why" ]; then ok; v=ok; else bad "run $k on $host:$why (see $run/summary.txt, $run/console.txt)"; v=FAILED; fi
-		printf '%-16s %-8s %-12s %-10s %-7s %-8s %4ss %4ss %4ss  %s\n' "$host" "$k" "${status:-?}" \
-			"${hfmt:-?}" "${hxcr0:-?}" "${hkvm:-?}" "$t1" "${wall:-?}" "${boot:-?}" "$v" | tee -a "$summary"
 	done
 done <<<"$hosts"
 
@@ -248,4 +273,80 @@ while read -r host _ _ fmt _; do
 			tee -a "$summary"
 	done <"$P/results"
 done <<<"$hosts"
+
+# --- the migration rows -------------------------------------------------------
+# selftests/demo-matrix-bochs: make demo's raw-VMM rows with the destination
+# on a Bochs host.  The state files make demo saved (build/demo/src-<name>/
+# state.b64) are restored by xsave_migrate (build/guest-bin) in the booted
+# kernel: one boot per host and kernel (a run check as above), each row a
+# test of it (selftests/guest/demo-load), its verdict that of make demo.
+# Rows whose state file is missing are a SKIP ("run make demo first").
+dmatrix=$TOP/selftests/demo-matrix-bochs
+demo=$BUILD/demo
+drows=$(strip_comments "$dmatrix" | awk '
+	$1 != "dest" || NF != 6 {print "bad", $0; next}
+	seen[$2 " " $3 " " $4 " " $5]++ {print "dup", $0; next}
+	{print $2, $3, $4, $5, $6}')
+! grep -qE '^(bad|dup) ' <<<"$drows" || die "${dmatrix#"$TOP"/}: not a dest row, or twice: $(grep -E '^(bad|dup) ' <<<"$drows" | head -n1)"
+bhosts=" $(strip_comments "$TOP/config/hosts" | awk '$2 == "bochs" {printf "%s ", $1}')"
+mkdir -p "$inputs/demo"
+missing=() nofile=() unselected=0
+while read -r src kernel host quirk want; do
+	[[ $bhosts == *" $host "* ]] || die "${dmatrix#"$TOP"/}: $host is not a Bochs host of config/hosts"
+	[[ " $(awk '{printf "%s ", $1}' <<<"$hosts")" == *" $host "* ]] || { unselected=$((unselected + 1)); continue; }
+	case $kernel in base | patched) ;; *) die "${dmatrix#"$TOP"/}: kernel $kernel (base or patched)" ;; esac
+	case $quirk in on | off) ;; *) die "${dmatrix#"$TOP"/}: quirk $quirk (on or off)" ;; esac
+	demo_verdict "$want" 0 /dev/null >/dev/null
+	if [ -s "$demo/src-$src/state.b64" ] && [ -x "$BUILD/guest-bin/xsave_migrate" ]; then
+		cp "$demo/src-$src/state.b64" "$inputs/demo/$src.b64"
+		echo "$src $kernel $host $quirk $want"
+	else
+		missing+=("$src $kernel $host $quirk $want")
+		for f in "$demo/src-$src/state.b64" "$BUILD/guest-bin/xsave_migrate"; do
+			[ -s "$f" ] || [[ " ${nofile[*]} " == *" ${f#"$TOP"/} "* ]] || nofile+=("${f#"$TOP"/}")
+		done
+	fi
+done <<<"$drows" >"$inputs/demo/rows"
+if [ -x "$BUILD/guest-bin/xsave_migrate" ]; then cp "$BUILD/guest-bin/xsave_migrate" "$inputs/demo/"; fi
+[ "$unselected" = 0 ] || echo "bochs: $unselected migration rows of ${dmatrix#"$TOP"/} are on hosts not selected, not run"
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "bochs: SKIP (migration rows: no ${nofile[*]}: run make demo first; ${#missing[@]} of ${dmatrix#"$TOP"/} not run)"
+	printf '    %s\n' "${missing[@]}"
+fi
+if [ -s "$inputs/demo/rows" ]; then
+	dtable=$bx/demo-table
+	: >"$dtable"
+	{
+		echo
+		echo "Migration rows (${dmatrix#"$TOP"/}): make demo's state files restored on the Bochs hosts; sources:"
+		awk '{print $1}' "$inputs/demo/rows" | sort -u | while read -r src; do demo_source "$demo/src-$src"; done
+		printf '%-16s %-8s %-12s %-10s %-7s %-8s %5s %5s %5s  %s\n' host kernel status format xcr0 /dev/kvm run bochs boot verdict
+	} | tee -a "$summary"
+	while read -r host cpu build fmt xcr0 virt; do
+		for k in base patched; do
+			awk -v h="$host" -v k="$k" '$3 == h && $2 == k' "$inputs/demo/rows" >"$inputs/demo/run"
+			[ -s "$inputs/demo/run" ] || continue
+			bopts=(-x "$inputs/demo/xsave_migrate" -f "$TOP/selftests/guest/demo-load")
+			while read -r src; do bopts+=(-f "$inputs/demo/$src.b64"); done < <(awk '{print $1}' "$inputs/demo/run" | sort -u)
+			while read -r src _ _ quirk _; do
+				flag=
+				[ "$quirk" = on ] || flag=--disable-quirk
+				bopts+=(-c "$src-$quirk /demo-load /$src.b64 $flag")
+			done <"$inputs/demo/run"
+			run=$bx/runs/demo-$host-$k
+			bochs_boot "$host/demo" "$host" "$cpu" "$build" "$fmt" "$xcr0" "$virt" "$k" "$run"
+			while read -r src _ _ quirk want; do
+				# The row's output: the lines after the previous result line.
+				awk -v n="$src-$quirk" '/^1\.\./ {b = ""; next}
+					/^(ok|not ok) [0-9]+ / {if ((($1 == "ok") ? $3 : $4) == n) {printf "%s", b; exit} b = ""; next}
+					{b = b $0 "\n"}' "$run/results.txt" >"$run/$src-$quirk.log"
+				res=$(demo_verdict "$want" "$brc" "$run/$src-$quirk.log")
+				read -r v setx g note <<<"$res"
+				if [ "$v" = PASS ]; then ok; else bad "migration row $src $k $host quirk $quirk: $setx, guest $g (expected $want; see $run/$src-$quirk.log)"; fi
+				demo_row "$src" "$k" "$host" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$dtable"
+			done <"$inputs/demo/run"
+		done
+	done <<<"$hosts"
+	{ echo; demo_header dest-host; cat "$dtable"; } | tee -a "$summary"
+fi
 finish

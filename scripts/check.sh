@@ -172,6 +172,6 @@ column -t "$BUILD/stage-times" 2>/dev/null || cat "$BUILD/stage-times"
 echo "total $(($(date +%s) - T0)) s"
 echo "==== vmtest ===="
 cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary "$BUILD"/vmtest/patched-debug/summary 2>/dev/null || true
-if [ -s "$summary" ]; then echo "==== failures ===="; cat "$summary"; fi
+if [ -s "$summary" ]; then echo "==== failures and reported skips ===="; cat "$summary"; fi
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

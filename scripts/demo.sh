@@ -102,27 +102,10 @@ while read -r kind a b c d e; do
 		vrc=0
 		VM_FILES="$out/src-$src/state.b64" "$S/boot.sh" "$BUILD/$kernel/bzImage" "$cpu" "$out/list" "$dir" 300 \
 			>/dev/null || vrc=$?
-		setx=$(sed -n 's/^# load: KVM_SET_XSAVE=\([^ ]*\).*/\1/p' "$dir/tap.log" | head -n1)
-		if grep -q '^# guest: verified' "$dir/tap.log"; then g=verified
-		elif grep -q '^# guest: MISMATCH' "$dir/tap.log"; then g=MISMATCH
-		else g=not-run; fi
-		# What KVM dropped: XSTATE_BV of the image and of KVM_GET_XSAVE
-		# after the restore (which also leaves out what the guest lacks).
-		bv=$(sed -n 's/^# load: file=.* xstate_bv=\(0x[0-9a-f]*\).*/\1/p' "$dir/tap.log" | head -n1)
-		bva=$(sed -n 's/^# load: KVM_SET_XSAVE=0 xstate_bv_after=\(0x[0-9a-f]*\).*/\1/p' "$dir/tap.log" | head -n1)
-		later=$(sed -n 's/^# load: \(KVM_SET_\(XCRS\|SREGS\)=-E[A-Z]*\).*/\1/p' "$dir/tap.log" | paste -sd' ' -)
-		note=${bva:+bv $bv->$bva}${later:+; $later}
-		case $want in
-		ok) [ "$vrc" = 0 ] && [ "$setx" = 0 ] && [ "$g" = verified ] && v=PASS || v=FAIL ;;
-		EINVAL) [ "$vrc" = 0 ] && [ "$setx" = -EINVAL ] && [ "$g" = not-run ] && v=PASS || v=FAIL ;;
-		# The image loads, but the guest used what the host lacks:
-		# KVM_SET_XCRS or KVM_SET_SREGS refuses it before it runs.
-		refused) [ "$vrc" = 0 ] && [ "$setx" = 0 ] && [ -n "$later" ] && [ "$g" = not-run ] && v=PASS || v=FAIL ;;
-		*) die "demo matrix: unknown expectation '$want'" ;;
-		esac
+		res=$(demo_verdict "$want" "$vrc" "$dir/tap.log")
+		read -r v setx g note <<<"$res"
 		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
-		printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" \
-			"${setx:-?}" "$g" "$want" "$v" "$note" >>"$table"
+		demo_row "$src" "$kernel" "$cpu" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$table"
 		;;
 	esac
 done < <(strip_comments "$matrix")
@@ -130,13 +113,9 @@ done < <(strip_comments "$matrix")
 echo
 echo "Source hosts (repro = v7.3 + over-saving reproducer, see selftests/repro, NOT the series;"
 echo "deb510 = Debian bullseye's $(cat "$BUILD/bullseye/package" 2>/dev/null || echo 5.10 kernel)):"
-for d in "$out"/src-*; do
-	n=${d##*/src-}
-	printf '  %-6s %-40s %s\n' "$n" "$(sed -n 's/^# source kernel: //p' "$d/tap.log" | head -n1)" \
-		"$(sed -n 's/^# \(save: .*\)/\1/p' "$d/tap.log" | head -n1)"
-done
+for d in "$out"/src-*; do demo_source "$d"; done
 echo
-printf '%-6s %-8s %-20s %-4s %-10s %-9s %-7s %-4s %s\n' source dest-kern dest-cpu quirk SET_XSAVE guest expect res note
+demo_header dest-cpu
 cat "$table"
 echo
 echo "logs: $out"

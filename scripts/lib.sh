@@ -87,3 +87,5 @@ strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }
 . "$TOP/scripts/lib/tests.sh"
 # shellcheck source=lib/tap.sh
 . "$TOP/scripts/lib/tap.sh"
+# shellcheck source=lib/demo.sh
+. "$TOP/scripts/lib/demo.sh"
