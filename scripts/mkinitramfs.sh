@@ -26,8 +26,9 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$TOP/selftests/guest/init" "$root/init"
-cp "$TOP"/selftests/guest/{demo-save,demo-load,fuzz-record,fuzz-replay,retry} "$root/bin/"
-chmod +x "$root/init" "$root"/bin/{demo-save,demo-load,fuzz-record,fuzz-replay,retry}
+chmod 755 "$root"
+cp "$TOP"/selftests/guest/{demo-save,demo-load,fuzz-record,fuzz-replay,retry,bounded} "$root/bin/"
+chmod +x "$root/init" "$root"/bin/{demo-save,demo-load,fuzz-record,fuzz-replay,retry,bounded}
 if [ "$MINIMAL" = 1 ]; then
 	:
 elif [ -n "${STABLE:-}" ]; then
