@@ -154,13 +154,13 @@ grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v '
 # background; now their VM stages and migration rows.
 if [ "${CHECK_STABLE:-1}" = 1 ]; then
 	cat "$BUILD/logs/check-stable-build.log"
-	tally "$BUILD/logs/check-stable-build.log"
-	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-build.log" | grep '^FAILED' >>"$summary" || true
 	stage stable-test env STABLE_PHASE=test "$S/check-stable.sh" 2>&1 | tee "$BUILD/logs/check-stable-test.log" || true
-	tally "$BUILD/logs/check-stable-test.log"
-	sed -n '/^==== failures ====$/,/passed, [0-9]* failed$/p' "$BUILD/logs/check-stable-test.log" | grep '^FAILED' >>"$summary" || true
-	for f in "$BUILD/stage-times-stable-build" "$BUILD/stage-times-stable-test"; do
-		[ ! -f "$f" ] || sed 's/^/  stable:/' "$f" >>"$BUILD/stage-times"
+	# Each phase's result line, its failures (check-stable.sh's own
+	# summary file) and its stage times.
+	for ph in build test; do
+		tally "$BUILD/logs/check-stable-$ph.log"
+		[ ! -f "$BUILD/check-stable-summary-$ph" ] || cat "$BUILD/check-stable-summary-$ph" >>"$summary"
+		[ ! -f "$BUILD/stage-times-stable-$ph" ] || sed 's/^/  stable:/' "$BUILD/stage-times-stable-$ph" >>"$BUILD/stage-times"
 	done
 else
 	echo "note: CHECK_STABLE=0: the stable lines were not checked" | tee -a "$summary"

@@ -109,10 +109,16 @@ if [ -n "$kd_files" ]; then
 fi
 [ -z "${STABLE:-}" ] || exit $fail
 
+# repo_files PATHSPEC...: the repository's files that match, as they are in
+# the working tree (new ones too, deleted ones not).
+repo_files() {
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard "$@" |
+		sort -u | while read -r f; do [ ! -f "$f" ] || echo "$f"; done)
+}
+
 # 4. shellcheck: bash scripts, the guest's busybox scripts, CI's entry point.
 # (The repository's files as they are in the working tree, new ones too.)
-mapfile -t sh_files < <(cd "$TOP" && git ls-files --cached --others --exclude-standard '*.sh' .ci/run selftests/guest selftests/kselftest/run |
-	sort -u | while read -r f; do [ ! -f "$f" ] || echo "$f"; done)
+mapfile -t sh_files < <(repo_files '*.sh' .ci/run selftests/guest selftests/kselftest/run)
 if (cd "$TOP" && shellcheck -x "${sh_files[@]}") >"$out/shellcheck.txt" 2>&1; then
 	ok "shellcheck on ${#sh_files[@]} scripts"
 else
@@ -122,8 +128,7 @@ fi
 
 # 5. knobs: what the scripts read from the environment, and config/knobs.
 listed=$(strip_comments "$TOP/config/knobs" | awk '{for (i = 1; i <= NF && $i ~ /^[A-Z][A-Z0-9_]*$/; i++) print $i}' | sort -u)
-used=$(cd "$TOP" && git ls-files --cached --others --exclude-standard 'scripts/*.sh' 'selftests/bochs/*.sh' |
-	while read -r f; do [ ! -f "$f" ] || echo "$f"; done | xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]' | sed -E 's/^\$\{//; s/:.$//' | sort -u)
+used=$(repo_files 'scripts/*.sh' 'selftests/bochs/*.sh' | (cd "$TOP" && xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]') | sed -E 's/^\$\{//; s/:.$//' | sort -u)
 missing=$(comm -23 <(echo "$used") <(echo "$listed") | tr '\n' ' ')
 if [ -z "${missing// /}" ]; then ok "knobs: the $(echo "$used" | wc -l) environment variables the scripts read are in config/knobs"; else bad "knobs" "not in config/knobs: $missing"; fi
 exit $fail
