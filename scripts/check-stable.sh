@@ -56,7 +56,13 @@ for v in $versions; do
 	P=$((P + 1))
 	if ! run "$v-kernel-base" env KERNEL="stable-$v-base" "$S/build-kernel.sh" ||
 		! run "$v-kernel-patched" env KERNEL="stable-$v" "$S/build-kernel.sh"; then
-		F=$((F + 1)); echo "FAILED: $v: kernel build" | tee -a "$summary"; continue
+		F=$((F + 1)); echo "FAILED: $v: kernel build" | tee -a "$summary"
+		# The end of the failed build's log, so that a run whose build
+		# directory is gone still says why.
+		tail -n 20 "$BUILD/logs/check-stable-$v-kernel-base.log" "$BUILD/logs/check-stable-$v-kernel-patched.log" \
+			"$BUILD/logs/kernel-stable-$v-base.log" "$BUILD/logs/kernel-stable-$v.log" 2>/dev/null | sed 's/^/    /' || true
+		disk_report | sed 's/^/    /'
+		continue
 	fi
 	P=$((P + 1))
 	check "$v-bisect" "$S/bisect.sh"
@@ -77,6 +83,8 @@ for v in $versions; do
 	check "$v-vmtest-patched" env KERNEL=patched "$S/vmtest.sh"
 	run "$v-compare" "$S/compare.sh" || true
 	count "$v-compare" '^compare: [0-9]+ passed, [0-9]+ failed'
+	grep -E '^compare: (REGRESSION|WRONG|not reproduced)|missing' "$BUILD/logs/check-stable-$v-compare.log" |
+		sed "s/^/$v: /" >>"$summary" || true
 	run "$v-mutation" "$S/mutate.sh" || true
 	l=$(sed -n 's/^mutation ([^)]*): \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-stable-$v-mutation.log")
 	if [ -n "$l" ]; then

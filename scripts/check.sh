@@ -85,7 +85,7 @@ check vmtest-base env KERNEL=base "$S/vmtest.sh"
 check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
 stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
 tally "$BUILD/logs/check-compare.log"
-grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
+grep -E '^compare: (REGRESSION|WRONG|not reproduced)|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
 # The kselftest runner path (the selftests' install target, which make
 # kselftest-install runs, and run_kselftest.sh in the guest): the series'
 # tests and the kvm collection on patched, the series' tests on base.
@@ -141,7 +141,7 @@ if [ -f "$BUILD/patched-debug/bzImage" ]; then
 	stage compare-debug env OLD=patched NEW=patched-debug "$S/compare.sh" 2>&1 |
 		tee "$BUILD/logs/check-compare-debug.log" || true
 	tally "$BUILD/logs/check-compare-debug.log"
-	grep -E 'REGRESSION|WRONG|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
+	grep -E '^compare: (REGRESSION|WRONG|not reproduced)|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
 fi
 # Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
 # + differential replay (recorded on base, replayed on the debug kernel).
@@ -170,6 +170,7 @@ echo
 echo "==== stage times (s) ===="
 column -t "$BUILD/stage-times" 2>/dev/null || cat "$BUILD/stage-times"
 echo "total $(($(date +%s) - T0)) s"
+disk_report
 echo "==== vmtest ===="
 cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary "$BUILD"/vmtest/patched-debug/summary 2>/dev/null || true
 if [ -s "$summary" ]; then echo "==== failures and reported skips ===="; cat "$summary"; fi

@@ -2,7 +2,8 @@
 # The harness's own tests: prove that the pipeline fails, naming the cause,
 # on a patch that does not apply, on a new test that proves nothing, on a
 # placeholder or missing sender identity, on a failing selftest, on a hung
-# guest and on a kernel splat, and that `git am patches/*.patch` applies the
+# guest and on a kernel splat, on a reproducible base/patched difference,
+# and that `git am patches/*.patch` applies the
 # series to the pristine tree.
 # Ends with "harness: N passed, N failed".
 set -euo pipefail
@@ -121,6 +122,25 @@ if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
 		tap_splat "$tmp/vm-splat/tap.log" &&
 		grep -q '^# dmesg: .*WARNING: harness splat' "$tmp/vm-splat/tap.log"
 	res $? "a kernel splat in the guest's log is reported"
+
+	# 8. compare.sh reruns an existing test whose result differs between
+	# the kernels: a difference that does not reproduce is reported and
+	# counted as equal, one that reproduces is a regression.
+	if [ -f "$BUILD/base/bzImage" ]; then
+		c=$tmp/rerun
+		for k in base patched; do
+			mkdir -p "$c/$k" "$c/vmtest/$k/max"
+			ln -s "$BUILD/$k/bzImage" "$c/$k/bzImage"
+			printf 'harness_once 30 /bin/true\nharness_kdep 60 /t/xsave_trim_test\n' >"$c/vmtest/$k/max/run.list"
+		done
+		ln -s "$BUILD/initramfs.cpio" "$c/initramfs.cpio"
+		printf 'harness_once PASS\nharness_kdep SKIP\n' >"$c/vmtest/base/max/results"
+		printf 'harness_once FAIL\nharness_kdep PASS\n' >"$c/vmtest/patched/max/results"
+		COMPARE_RERUNS=2 BUILD=$c "$TOP/scripts/compare.sh" >"$tmp/rerun.out" 2>&1 || true
+		grep -q '^compare: not reproduced: harness_once on max: base=PASS patched=FAIL once, then 2 x PASS' "$tmp/rerun.out" &&
+			grep -q '^compare: REGRESSION harness_kdep on max: base=SKIP patched=PASS (reruns base, patched: SKIP SKIP PASS PASS)' "$tmp/rerun.out"
+		res $? "compare.sh reruns a differing result: counted equal if it does not reproduce, a regression if it does"
+	fi
 else
 	echo "harness: no patched kernel/initramfs; skipping VM self-tests"
 	f=$((f + 1))

@@ -75,6 +75,12 @@ tally_rc() {
 	fi
 }
 
+# disk_report: free space on build/'s filesystem and build/'s size, for the
+# end of a run and next to a failed build (a full disk fails builds).
+disk_report() {
+	echo "disk: $(df -h --output=avail "$BUILD" | tail -n1 | tr -d ' ') free on the filesystem of $BUILD, which uses $(du -sh "$BUILD" 2>/dev/null | cut -f1)"
+}
+
 # strip_comments FILE: the lines of a list file (selftests/*) without
 # comments and blank lines.
 strip_comments() { sed 's/#.*//; /^[[:space:]]*$/d' "$1"; }

@@ -41,3 +41,12 @@ tap_results() {
 		echo "$name $s"
 	done <"$1"
 }
+
+# tap_output LOG NAME: what test NAME printed (the "# " lines between the
+# previous result line and its own) and its result line, for a report.
+tap_output() {
+	awk -v t="$2" '/^(ok|not ok) [0-9]+ / {
+		if (($1 == "ok" ? $3 : $4) == t) { printf "%s", buf; print; exit }
+		buf = ""; next }
+	/^# / { buf = buf $0 "\n" }' "$1"
+}
