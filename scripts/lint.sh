@@ -11,8 +11,10 @@
 #  5. every environment knob a host script of scripts/ or selftests/bochs/
 #     reads with a default (NAME:-default) is listed in config/knobs, which
 #     make help prints.
+#  6. QEMU's scripts/checkpatch.pl on patches/qemu/ (its source as
+#     scripts/qemu-fix-cpio.sh unpacked it; said and not counted without).
 # STABLE=V lints the backport (patches/stable/V, the kernels stable-V-base
-# and stable-V) with steps 1-3; steps 4-5 are about the repository and run
+# and stable-V) with steps 1-3; steps 4-6 are about the repository and run
 # on mainline only.
 # Prints one "lint: <item> ok|FAILED" line per check; exit 1 if any failed.
 set -euo pipefail
@@ -131,4 +133,23 @@ listed=$(strip_comments "$TOP/config/knobs" | awk '{for (i = 1; i <= NF && $i ~ 
 used=$(repo_files 'scripts/*.sh' 'selftests/bochs/*.sh' | (cd "$TOP" && xargs grep -ohE '\$\{[A-Z][A-Z0-9_]*:[-=?]') | sed -E 's/^\$\{//; s/:.$//' | sort -u)
 missing=$(comm -23 <(echo "$used") <(echo "$listed") | tr '\n' ' ')
 if [ -z "${missing// /}" ]; then ok "knobs: the $(echo "$used" | wc -l) environment variables the scripts read are in config/knobs"; else bad "knobs" "not in config/knobs: $missing"; fi
+
+# 6. QEMU's own checkpatch on the userspace half (patches/qemu/), in the
+# QEMU source that scripts/qemu-fix-cpio.sh unpacked and patched (make
+# check builds it before lint).
+qsrc=$BUILD/qemu-fix/src/qemu
+if ls "$TOP"/patches/qemu/[0-9]*.patch >/dev/null 2>&1; then
+	if [ ! -x "$qsrc/scripts/checkpatch.pl" ]; then
+		echo "lint: QEMU checkpatch not run: no QEMU source in $qsrc (scripts/qemu-fix-cpio.sh unpacks it)"
+	else
+		for p in "$TOP"/patches/qemu/[0-9]*.patch; do
+			if (cd "$qsrc" && perl scripts/checkpatch.pl "$p") >"$out/qemu-checkpatch-${p##*/}.log" 2>&1; then
+				ok "QEMU checkpatch ${p##*/} ($(tail -n1 "$out/qemu-checkpatch-${p##*/}.log"))"
+			else
+				bad "QEMU checkpatch ${p##*/}" "see $out/qemu-checkpatch-${p##*/}.log"
+				head -30 "$out/qemu-checkpatch-${p##*/}.log" | sed 's/^/    /'
+			fi
+		done
+	fi
+fi
 exit $fail
