@@ -1,178 +1,242 @@
 #!/usr/bin/env bash
-# make check: every kernel line.  Mainline: deps, tree, kernels, selftests,
-# then the VM stages (postings, vmtest on base and patched over the whole
-# CPU-model matrix, base/patched comparison, the kselftest runner path, the
-# harness's own tests, the demo) while a background lane builds the debug
-# kernel, lints, bisects and builds the stable lines; then mutation, the
-# debug kernel (KASAN, UBSAN, KFENCE, lockdep) over the matrix, a bounded
-# KVM_SET_XSAVE fuzz run on it with the differential replay, and the stable
-# lines' VM stages (scripts/check-stable.sh).  Ends with "N passed, N failed".
-# CHECK_STABLE=0 leaves the stable lines out, CHECK_DEMO=0 the mainline demo.
+# make check: the one orchestrator.  The same stages for every kernel line of
+# config/kernels (CHECK_LINES, default all; make check-stable: the stable
+# lines only): tree (Debian's source + the line's patches), base and patched
+# kernel, selftests and initramfs, bisect, lint, vmtest on base and patched
+# over the line's CPU models, the base/patched comparison, mutation.  The
+# series-level stages run with the mainline line: the ABI model test,
+# postings and send, kselftest, KVM-unit-tests, the harness's own tests, the
+# migration demo (mainline rows, then the stable lines' rows), the Bochs
+# hosts, the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over the matrix
+# and a bounded KVM_SET_XSAVE fuzz run on it.
+# Two lanes: the VM stages in the foreground (QEMU/TCG keeps one CPU busy);
+# the builds that need no VM (Bochs, QEMU with patches/qemu/, the debug
+# kernel, mainline's bisect and lint, every stable line's tree, kernels,
+# bisect, lint and selftests) in a background lane at nice 10.  Every stage
+# is timed (build/stage-times) and logged (build/logs/check-<stage>.log);
+# ends with "N passed, N failed".  CHECK_DEMO=0 leaves the demo rows out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 mkdir -p "$BUILD/logs"
-: >"$BUILD/stage-times"
+export STAGE_TIMES=$BUILD/stage-times
+: >"$STAGE_TIMES"
 P=0 F=0
 summary=$BUILD/check-summary
 : >"$summary"
-# check NAME CMD...: a stage whose success counts as one check.
+lines=$(echo "${CHECK_LINES:-$(strip_comments "$KERNELS" | awk '{print $1}')}" | xargs)
+for v in $lines; do kernel_field "$v" 1 >/dev/null; done
+stable_lines=$(for v in $lines; do [ "$v" = "$MAINLINE" ] || echo "$v"; done)
+echo " $lines " | grep -q " $MAINLINE " && series=1 || series=0
+
+# The per-line vocabulary: a stage of line V is named V-<stage> (mainline:
+# <stage>), runs with STABLE=V (mainline: without STABLE), and its kernels
+# are stable-V-base and stable-V (mainline: base and patched).
+pfx() { [ "$1" = "$MAINLINE" ] || echo "$1-"; }
+lenv() { if [ "$1" = "$MAINLINE" ]; then echo "-u STABLE"; else echo "STABLE=$1"; fi; }
+kname() { # kname V base|patched
+	if [ "$1" = "$MAINLINE" ]; then echo "$2"; elif [ "$2" = base ]; then echo "stable-$1-base"; else echo "stable-$1"; fi
+}
+logf() { echo "$BUILD/logs/check-$1.log"; }
+# lpfx NAME: "V: " for a stage of stable line V, nothing for mainline's.
+lpfx() { case $1 in [0-9]*-*) echo "${1%%-*}: " ;; esac; }
+
+# check NAME CMD...: a foreground stage whose success is one check.
 check() {
 	local name=$1 rc=0
 	shift
-	stage "$name" "$@" 2>&1 | tee "$BUILD/logs/check-$name.log" || rc=${PIPESTATUS[0]}
-	tally_rc "$name" "$rc" "$BUILD/logs/check-$name.log" >/dev/null
+	stage "$name" "$@" 2>&1 | tee "$(logf "$name")" || rc=${PIPESTATUS[0]}
+	tally_rc "$name" "$rc" "$(logf "$name")" >/dev/null
+	return "$rc"
 }
-# fatal NAME CMD...: a prerequisite; stop everything if it fails.
+# counted NAME REGEX REPORT CMD...: a foreground stage whose "N passed, N
+# failed" line (the last one matching REGEX) counts; its lines matching the
+# regular expression REPORT (failures, reported skips) go to the summary.
+counted() {
+	local name=$1 re=$2 report=$3
+	shift 3
+	stage "$name" "$@" 2>&1 | tee "$(logf "$name")" || true
+	tally "$(logf "$name")" "$re"
+	grep -E "$report" "$(logf "$name")" | sed "s/^/$(lpfx "$name")/" >>"$summary" || true
+}
+CMP_REPORT='^compare: (REGRESSION|WRONG|not reproduced|.*missing)'
+# fatal NAME CMD...: a prerequisite of everything after it.
 fatal() {
 	local name=$1
 	shift
-	stage "$name" "$@" || { echo "FAILED: $name: cannot continue"; echo "0 passed, 1 failed"; exit 1; }
+	if stage "$name" "$@" >"$(logf "$name")" 2>&1; then P=$((P + 1)); return; fi
+	tail -n 20 "$(logf "$name")"
+	disk_report
+	echo "FAILED: $name: cannot continue (log: $(logf "$name"))"
+	echo "$P passed, $((F + 1)) failed"
+	exit 1
+}
+# mutation V: the line's mutants (scripts/mutate.sh); one check per mutant.
+mutation() {
+	local v=$1 name l k n
+	name=$(pfx "$v")mutation
+	# shellcheck disable=SC2046
+	stage "$name" env $(lenv "$v") "$S/mutate.sh" 2>&1 | tee "$(logf "$name")" || true
+	l=$(sed -n 's/^mutation\( ([^)]*)\)\?: \([0-9]*\) of \([0-9]*\) .*/\2 \3/p' "$(logf "$name")")
+	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: $name did not run (log: $(logf "$name"))" >>"$summary"; return; fi
+	read -r k n <<<"$l"
+	P=$((P + k)) F=$((F + n - k))
+	awk -v v="$([ "$v" = "$MAINLINE" ] || echo "$v: ")" 'NR > 1 && $3 != "killed" {print v "mutant not killed: " $0}' \
+		"$BUILD/mutation$([ "$v" = "$MAINLINE" ] || echo "-$v")/table" >>"$summary" 2>/dev/null || true
+}
+# vm_stages V: vmtest on both kernels over the line's models, then compare.
+vm_stages() {
+	local v=$1 p
+	p=$(pfx "$v")
+	# shellcheck disable=SC2046
+	check "${p}vmtest-base" env $(lenv "$v") KERNEL=base "$S/vmtest.sh" || true
+	# shellcheck disable=SC2046
+	check "${p}vmtest-patched" env $(lenv "$v") KERNEL=patched "$S/vmtest.sh" || true
+	# shellcheck disable=SC2046
+	counted "${p}compare" '^compare: [0-9]+ passed' "$CMP_REPORT" env $(lenv "$v") "$S/compare.sh"
 }
 
 T0=$(date +%s)
 fatal deps "$S/deps.sh"
-# The fuzzer's ABI model against design.md's decision table (build host).
-stage fuzz-model "$S/fuzz-model-test.sh" 2>&1 | tee "$BUILD/logs/check-fuzz-model.log" | tail -n 3 || true
-tally "$BUILD/logs/check-fuzz-model.log" 'fuzz-model: '
-fatal tree "$S/get-tree.sh"
-fatal apply "$S/apply.sh"
-fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
-fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
-fatal selftests "$S/build-selftests.sh"
-fatal initramfs "$S/mkinitramfs.sh"
+if [ "$series" = 1 ]; then
+	# The fuzzer's ABI model against design.md's decision table (build host).
+	counted fuzz-model '^fuzz-model: ' 'FAIL' "$S/fuzz-model-test.sh"
+	# Mainline's tree, kernels and test initramfs: the VM stages need them.
+	fatal tree "$S/get-tree.sh"
+	fatal apply "$S/apply.sh"
+	fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
+	fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
+	fatal selftests "$S/build-selftests.sh"
+	fatal initramfs "$S/mkinitramfs.sh"
+fi
 
-# The background lane: stages that need no VM run while the VM stages below
-# keep one of the two CPUs busy (QEMU/TCG runs one vCPU), at nice 10 so that
-# the VMs keep their CPU.  Nothing in the foreground edits build/linux or
+# The background lane.  Nothing in the foreground edits build/linux or
 # build/patched before "wait" (mutation does, and runs after it).  Each
-# background stage writes "<name> <rc>" to $bgres and its log as usual.
+# stage writes "<name> <rc> <kind>" to $bgres (kind rc: its exit status is
+# one check; lint: one check per "lint:" line) and its log as usual.
 bgres=$BUILD/check-background
 : >"$bgres"
-bg_stage() { # bg_stage NAME CMD...
-	local name=$1 rc=0
-	shift
-	stage "$name" "$@" >"$BUILD/logs/check-$name.log" 2>&1 || rc=$?
-	echo "$name $rc" >>"$bgres"
+bg_stage() { # bg_stage NAME KIND CMD...
+	local name=$1 kind=$2 rc=0
+	shift 2
+	stage "$name" "$@" >"$(logf "$name")" 2>&1 || rc=$?
+	echo "$name $rc $kind" >>"$bgres"
 	echo "==> [$name] (background) done, rc=$rc" >&2
+	return "$rc"
 }
 (
-	# Bochs first: the foreground's bochs stage waits for its build.
-	bg_stage bochs-build env BOCHS_PHASE=build "$S/bochs.sh"
-	# QEMU with patches/qemu/ for the demo's userspace-half rows.
-	bg_stage qemu-fix-build "$S/qemu-fix-cpio.sh"
-	bg_stage kernel-patched-debug env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh"
-	bg_stage lint "$S/lint.sh"
-	bg_stage bisect "$S/bisect.sh"
-	# The stable lines' trees, kernels, bisect and checkpatch.
-	if [ "${CHECK_STABLE:-1}" = 1 ]; then
-		bg_stage stable-build env STABLE_PHASE=build "$S/check-stable.sh"
+	if [ "$series" = 1 ]; then
+		# Bochs first: the foreground's bochs stage waits for its build.
+		bg_stage bochs-build rc env BOCHS_PHASE=build "$S/bochs.sh" || true
+		# QEMU with patches/qemu/ for the demo's userspace-half rows
+		# (lint runs QEMU's checkpatch in its source).
+		bg_stage qemu-fix-build rc "$S/qemu-fix-cpio.sh" || true
+		bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
+		bg_stage lint lint "$S/lint.sh" || true
+		bg_stage bisect rc "$S/bisect.sh" || true
 	fi
+	for v in $stable_lines; do
+		e=$(lenv "$v")
+		# The first failure ends the line's build (its VM stages need all).
+		# shellcheck disable=SC2086
+		if ! { bg_stage "$v-tree" rc env $e "$S/get-tree.sh" &&
+			bg_stage "$v-kernel-base" rc env $e KERNEL="$(kname "$v" base)" "$S/build-kernel.sh" &&
+			bg_stage "$v-kernel-patched" rc env $e KERNEL="$(kname "$v" patched)" "$S/build-kernel.sh" &&
+			bg_stage "$v-selftests" rc env $e "$S/build-selftests.sh" &&
+			bg_stage "$v-initramfs" rc env $e "$S/mkinitramfs.sh"; }; then
+			continue
+		fi
+		# shellcheck disable=SC2086
+		bg_stage "$v-bisect" rc env $e "$S/bisect.sh" || true
+		# shellcheck disable=SC2086
+		bg_stage "$v-lint" lint env $e "$S/lint.sh" || true
+	done
 ) </dev/null &
 bgpid=$!
-log "background lane started (pid $bgpid): debug kernel, lint, bisect, stable lines' builds; logs: $BUILD/logs/check-<stage>.log"
+log "background lane started (pid $bgpid); logs: $BUILD/logs/check-<stage>.log"
 
-# The postings as they would be sent, signed by a test identity (the
-# repository keeps a placeholder, which postings.sh refuses; harness-test
-# checks that): each applies alone onto the base and passes checkpatch, and
-# b4 writes the mails of each (dry run).
-sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
-stage postings "${sender[@]}" "$S/postings.sh" 2>&1 | tee "$BUILD/logs/check-postings.log" || true
-tally "$BUILD/logs/check-postings.log"
-check send "${sender[@]}" "$S/send.sh"
-
-check vmtest-base env KERNEL=base "$S/vmtest.sh"
-check vmtest-patched env KERNEL=patched "$S/vmtest.sh"
-stage compare "$S/compare.sh" 2>&1 | tee "$BUILD/logs/check-compare.log" || true
-tally "$BUILD/logs/check-compare.log"
-grep -E '^compare: (REGRESSION|WRONG|not reproduced)|missing' "$BUILD/logs/check-compare.log" >>"$summary" || true
-# The kselftest runner path (the selftests' install target, which make
-# kselftest-install runs, and run_kselftest.sh in the guest): the series'
-# tests and the kvm collection on patched, the series' tests on base.
-stage kselftest "$S/kselftest.sh" 2>&1 | tee "$BUILD/logs/check-kselftest.log" || true
-tally "$BUILD/logs/check-kselftest.log"
-grep -E '^FAIL: ' "$BUILD/logs/check-kselftest.log" | sed 's/^/kselftest: /' >>"$summary" || true
-# KVM-unit-tests (pinned source) in L2 guests on both kernels: the same
-# result on both, as selftests/kvm-unit-tests expects; an honest SKIP
-# without the pinned sources.
-stage kvm-unit-tests "$S/kvm-unit-tests.sh" 2>&1 | tee "$BUILD/logs/check-kvm-unit-tests.log" || true
-tally "$BUILD/logs/check-kvm-unit-tests.log" '^kvm-unit-tests: '
-grep -E '^kvm-unit-tests: SKIP' "$BUILD/logs/check-kvm-unit-tests.log" >>"$summary" || true
-stage harness-test "$S/harness-test.sh" 2>&1 | tee "$BUILD/logs/check-harness.log" || true
-tally "$BUILD/logs/check-harness.log"
-grep -E 'FAILED' "$BUILD/logs/check-harness.log" >>"$summary" || true
-if [ -x "$S/demo.sh" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
-	stage demo "$S/demo.sh" 2>&1 | tee "$BUILD/logs/check-demo.log" || true
-	tally "$BUILD/logs/check-demo.log"
+if [ "$series" = 1 ]; then
+	# The postings as they would be sent, signed by a test identity (the
+	# repository keeps a placeholder, which postings.sh refuses;
+	# harness-test checks that): each applies alone onto the base and
+	# passes checkpatch, and b4 writes the mails of each (dry run).
+	sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
+	counted postings '^postings: [0-9]+ passed' '^postings: .* FAILED' "${sender[@]}" "$S/postings.sh"
+	check send "${sender[@]}" "$S/send.sh" || true
+	vm_stages "$MAINLINE"
+	# The kselftest runner path (the selftests' install target and
+	# run_kselftest.sh in the guest).
+	counted kselftest '[0-9]+ passed' '^FAIL: ' "$S/kselftest.sh"
+	# KVM-unit-tests (pinned source) in L2 guests on both kernels; an
+	# honest SKIP without the pinned sources.
+	counted kvm-unit-tests '^kvm-unit-tests: ' '^kvm-unit-tests: (SKIP|FAIL)' "$S/kvm-unit-tests.sh"
+	counted harness-test '^harness: ' '^harness: .* FAILED' "$S/harness-test.sh"
+	if [ "${CHECK_DEMO:-1}" = 1 ]; then
+		counted demo '^demo: [0-9]+ passed' '^demo: (the|no) ' "$S/demo.sh"
+	fi
+	# The series' tests on the Bochs hosts of config/hosts (VMX, the
+	# compacted XSAVE format, AVX-512); an honest SKIP without the sources.
+	counted bochs '^bochs: ' '^bochs: (FAILED|SKIP)' "$S/bochs.sh"
 fi
-# The series' tests on the Bochs hosts of config/hosts (VMX, the compacted
-# XSAVE format, AVX-512); an honest SKIP without the pinned sources.
-stage bochs "$S/bochs.sh" 2>&1 | tee "$BUILD/logs/check-bochs.log" || true
-tally "$BUILD/logs/check-bochs.log" '^bochs: '
-grep -E '^bochs: (FAILED|SKIP)' "$BUILD/logs/check-bochs.log" >>"$summary" || true
 
 t0=$(date +%s)
 log "waiting for the background lane"
 wait "$bgpid" || true
-echo "bg-wait $(($(date +%s) - t0))" >>"$BUILD/stage-times"
-bg_rc() { awk -v n="$1" '$1 == n {print $2}' "$bgres"; }
-for n in kernel-patched-debug bisect; do
-	tally_rc "$n" "$(bg_rc "$n")" "$BUILD/logs/check-$n.log"
+echo "bg-wait $(($(date +%s) - t0))" >>"$STAGE_TIMES"
+while read -r name rc kind; do
+	if [ "$kind" = lint ]; then
+		grep '^lint: ' "$(logf "$name")" | sed "s/^/$(lpfx "$name")/" || true
+		tally_lint "$(logf "$name")" "$(lpfx "$name")"
+	else
+		tally_rc "$name" "$rc" "$(logf "$name")"
+	fi
+done <"$bgres"
+
+if [ "$series" = 1 ]; then
+	# Deliberate bugs in the series' kernel code must each fail a named
+	# case of the series' tests (the new tests skip on base, so this is
+	# their proof).
+	mutation "$MAINLINE"
+	# The debug kernel over the matrix (regression list): no splat, no
+	# hang, and the same result as the non-debug patched kernel.
+	if [ -f "$BUILD/patched-debug/bzImage" ]; then
+		check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh" || true
+		counted compare-debug '^compare: [0-9]+ passed' "$CMP_REPORT" env OLD=patched NEW=patched-debug "$S/compare.sh"
+	fi
+	# Bounded fuzz with a fixed seed (deterministic inputs) on the debug
+	# kernel + differential replay (recorded on base, replayed on debug).
+	counted fuzz '[0-9]+ passed' 'FINDING|[1-9][0-9]* differences|no result' env FLAVOR=debug FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 \
+		MODELS="max max-noavx noxsave" "$S/fuzz.sh"
+fi
+
+# The stable lines whose build stages all passed: their VM stages, then
+# their migration rows in one demo run.
+built=
+for v in $stable_lines; do
+	if ! grep -q "^$v-initramfs 0 " "$bgres"; then
+		F=$((F + 1)); echo "FAILED: $v: not built (see the failed $v- stage above)" | tee -a "$summary"
+		continue
+	fi
+	built="$built $v"
+	vm_stages "$v"
+	mutation "$v"
 done
-# lint: one check per line it prints.
-cat "$BUILD/logs/check-lint.log"
-tally_lint "$BUILD/logs/check-lint.log"
-
-# Deliberate bugs in the series' kernel code must each fail a named case of
-# the series' tests (the new tests skip on base, so this is their proof).
-stage mutation "$S/mutate.sh" 2>&1 | tee "$BUILD/logs/check-mutation.log" || true
-if grep -q '^mutation: ' "$BUILD/logs/check-mutation.log"; then
-	mk=$(sed -n 's/^mutation: \([0-9]*\) of \([0-9]*\) .*/\1 \2/p' "$BUILD/logs/check-mutation.log")
-	P=$((P + ${mk% *}))
-	F=$((F + ${mk#* } - ${mk% *}))
-	awk 'NR > 1 && $3 != "killed" {print "mutant not killed: " $0}' "$BUILD/mutation/table" >>"$summary"
-else
-	F=$((F + 1)); echo "FAILED: mutation did not run (log: $BUILD/logs/check-mutation.log)" >>"$summary"
+if [ -n "$built" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
+	counted stable-demo '^demo: [0-9]+ passed' '^demo: (the|no) ' env DEMO_MATRIX="$TOP/selftests/demo-matrix-stable" \
+		QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable $TOP/selftests/qemu-migrate/matrix-stable-qemu10 $TOP/selftests/qemu-migrate/matrix-stable-qemu-fix" \
+		"$S/demo.sh"
 fi
-# The debug kernel over the matrix (regression list): no splat, no hang, and
-# the same result as the non-debug patched kernel for every test and model.
-if [ -f "$BUILD/patched-debug/bzImage" ]; then
-	check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh"
-	stage compare-debug env OLD=patched NEW=patched-debug "$S/compare.sh" 2>&1 |
-		tee "$BUILD/logs/check-compare-debug.log" || true
-	tally "$BUILD/logs/check-compare-debug.log"
-	grep -E '^compare: (REGRESSION|WRONG|not reproduced)|missing' "$BUILD/logs/check-compare-debug.log" >>"$summary" || true
-fi
-# Bounded fuzz with a fixed seed (deterministic inputs) on the debug kernel,
-# + differential replay (recorded on base, replayed on the debug kernel).
-stage fuzz env FLAVOR=debug FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 MODELS="max max-noavx noxsave" "$S/fuzz.sh" 2>&1 |
-	tee "$BUILD/logs/check-fuzz.log" || true
-tally "$BUILD/logs/check-fuzz.log"
-grep -E 'FINDING|differences|no result' "$BUILD/logs/check-fuzz.log" | grep -v ' 0 differences' >>"$summary" || true
-
-# The stable lines (config/kernels): their build phase ran in the
-# background; now their VM stages and migration rows.
-if [ "${CHECK_STABLE:-1}" = 1 ]; then
-	cat "$BUILD/logs/check-stable-build.log"
-	stage stable-test env STABLE_PHASE=test "$S/check-stable.sh" 2>&1 | tee "$BUILD/logs/check-stable-test.log" || true
-	# Each phase's result line, its failures (check-stable.sh's own
-	# summary file) and its stage times.
-	for ph in build test; do
-		tally "$BUILD/logs/check-stable-$ph.log"
-		[ ! -f "$BUILD/check-stable-summary-$ph" ] || cat "$BUILD/check-stable-summary-$ph" >>"$summary"
-		[ ! -f "$BUILD/stage-times-stable-$ph" ] || sed 's/^/  stable:/' "$BUILD/stage-times-stable-$ph" >>"$BUILD/stage-times"
-	done
-else
-	echo "note: CHECK_STABLE=0: the stable lines were not checked" | tee -a "$summary"
-fi
+[ "${CHECK_DEMO:-1}" = 1 ] || echo "note: CHECK_DEMO=0: the migration rows were not run" | tee -a "$summary"
+[ "$(echo "$lines" | wc -w)" = "$(strip_comments "$KERNELS" | wc -l)" ] ||
+	echo "note: CHECK_LINES=\"$lines\": only these kernel lines were checked" | tee -a "$summary"
 
 echo
 echo "==== stage times (s) ===="
-column -t "$BUILD/stage-times" 2>/dev/null || cat "$BUILD/stage-times"
+column -t "$STAGE_TIMES" 2>/dev/null || cat "$STAGE_TIMES"
 echo "total $(($(date +%s) - T0)) s"
 disk_report
 echo "==== vmtest ===="
-cat "$BUILD"/vmtest/base/summary "$BUILD"/vmtest/patched/summary "$BUILD"/vmtest/patched-debug/summary 2>/dev/null || true
+cat "$BUILD"/vmtest/*/summary 2>/dev/null || true
 if [ -s "$summary" ]; then echo "==== failures and reported skips ===="; cat "$summary"; fi
 echo "$P passed, $F failed"
 [ "$F" = 0 ]

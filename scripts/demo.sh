@@ -11,7 +11,7 @@
 # QEMU 10.  Prints all tables and "demo: N passed, N failed" over all rows.
 # DEMO_QEMU=0 skips the QEMU part.  DEMO_MATRIX=FILE replaces the raw-VMM
 # rows of selftests/demo-matrix, QEMU_DEMO_MATRIX="FILE..." the QEMU tables
-# (scripts/check-stable.sh runs the stable kernels' rows this way).
+# (scripts/check.sh runs the stable kernels' rows this way).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts

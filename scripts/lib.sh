@@ -44,7 +44,7 @@ stage() {
 	return $rc
 }
 
-# The result contract of the orchestrators (check.sh, check-stable.sh): every
+# The result contract of the orchestrator (check.sh): every
 # stage ends with a line "... N passed, N failed" or counts as one check by
 # its exit status; the orchestrator keeps the totals in P and F and the
 # failures in the file $summary.
