@@ -77,7 +77,7 @@ demo: ## the main job: reproduce the migration failure and show the fix
 # The userspace half: QEMU with patches/qemu/ (built from source) loading the
 # over-saved images on unpatched kernels (make demo runs these rows too).
 demo-qemu-fix: ## QEMU with patches/qemu/ (built from source) on unpatched kernels
-	@QEMU_DEMO_MATRIX=$(CURDIR)/selftests/qemu-migrate/matrix-qemu-fix $(S)/qemu-demo.sh
+	@$(S)/qemu-demo.sh $(CURDIR)/selftests/demo/qemu-fix
 
 postings: ## each posting applies alone and passes checkpatch; one mbox each
 	@$(S)/postings.sh

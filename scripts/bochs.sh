@@ -19,7 +19,7 @@
 #     says (skip-on-base: SKIP on base, PASS on patched; fail-on-base: FAIL
 #     on base, PASS on patched, or SKIP on both on a host without XSAVE;
 #     any other kind: the same result on both kernels);
-#  4. runs the migration rows of selftests/demo-matrix-bochs: make demo's
+#  4. runs the migration rows of selftests/demo/vmm-bochs: make demo's
 #     state files (build/demo/src-<name>/state.b64) restored on these hosts
 #     by its VMM (build/guest-bin/xsave_migrate), one boot per host and
 #     kernel with rows, each row's verdict that of make demo (demo_verdict,
@@ -275,15 +275,17 @@ while read -r host _ _ fmt _; do
 done <<<"$hosts"
 
 # --- the migration rows -------------------------------------------------------
-# selftests/demo-matrix-bochs: make demo's raw-VMM rows with the destination
+# selftests/demo/vmm-bochs: make demo's raw-VMM rows with the destination
 # on a Bochs host.  The state files make demo saved (build/demo/src-<name>/
 # state.b64) are restored by xsave_migrate (build/guest-bin) in the booted
 # kernel: one boot per host and kernel (a run check as above), each row a
 # test of it (selftests/guest/demo-load), its verdict that of make demo.
 # Rows whose state file is missing are a SKIP ("run make demo first").
-dmatrix=$TOP/selftests/demo-matrix-bochs
+dmatrix=$TOP/selftests/demo/vmm-bochs
 demo=$BUILD/demo
+[ "$(table_client "$dmatrix")" = vmm ] || die "${dmatrix#"$TOP"/}: not a vmm table (selftests/demo/README.md)"
 drows=$(strip_comments "$dmatrix" | awk '
+	$1 == "client" {next}
 	$1 != "dest" || NF != 6 {print "bad", $0; next}
 	seen[$2 " " $3 " " $4 " " $5]++ {print "dup", $0; next}
 	{print $2, $3, $4, $5, $6}')

@@ -222,9 +222,9 @@ for v in $stable_lines; do
 	mutation "$v"
 done
 if [ -n "$built" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
-	counted stable-demo '^demo: [0-9]+ passed' '^demo: (the|no) ' env DEMO_MATRIX="$TOP/selftests/demo-matrix-stable" \
-		QEMU_DEMO_MATRIX="$TOP/selftests/qemu-migrate/matrix-stable $TOP/selftests/qemu-migrate/matrix-stable-qemu10 $TOP/selftests/qemu-migrate/matrix-stable-qemu-fix" \
-		"$S/demo.sh"
+	d=$TOP/selftests/demo
+	counted stable-demo '^demo: [0-9]+ passed' '^demo: (the|no) ' \
+		env DEMO_MATRIX="$d/vmm-stable $d/qemu-7.2-stable $d/qemu-10-stable $d/qemu-fix-stable" "$S/demo.sh"
 fi
 [ "${CHECK_DEMO:-1}" = 1 ] || echo "note: CHECK_DEMO=0: the migration rows were not run" | tee -a "$summary"
 [ "$(echo "$lines" | wc -w)" = "$(strip_comments "$KERNELS" | wc -l)" ] ||

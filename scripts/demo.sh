@@ -7,11 +7,14 @@
 # kernels, quirk on and off) that restore it and resume the guest, which
 # checks its own registers.  Then the same with real QEMU inside the booted
 # kernels (scripts/qemu-demo.sh, -accel kvm, migration to a file and
-# -incoming), one table each for Debian bookworm's QEMU 7.2 and trixie's
-# QEMU 10.  Prints all tables and "demo: N passed, N failed" over all rows.
-# DEMO_QEMU=0 skips the QEMU part.  DEMO_MATRIX=FILE replaces the raw-VMM
-# rows of selftests/demo-matrix, QEMU_DEMO_MATRIX="FILE..." the QEMU tables
-# (scripts/check.sh runs the stable kernels' rows this way).
+# -incoming): bookworm's QEMU 7.2, trixie's QEMU 10, and trixie's source with
+# patches/qemu/.  Every table is one file of selftests/demo/ in one format
+# (selftests/demo/README.md); its client line says who migrates: "vmm"
+# tables run here, "qemu V" tables in scripts/qemu-demo.sh.  Prints all
+# tables and "demo: N passed, N failed" over all rows.
+# DEMO_MATRIX="TABLE..." (default selftests/demo/vmm, qemu-7.2, qemu-10,
+# qemu-fix; scripts/check.sh runs the stable lines' tables this way);
+# DEMO_QEMU=0 skips the QEMU tables.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -72,15 +75,25 @@ kfiles() { # kfiles KERNEL: extra files for the guest's /
 		echo "$BUILD/bullseye/modules.order" ;;
 	esac
 }
-matrix=${DEMO_MATRIX:-$TOP/selftests/demo-matrix}
-[ -f "$matrix" ] || die "no demo matrix $matrix"
-if grep -qE '^source +[^ ]+ +deb510 ' "$matrix"; then deb510; fi
+D=$TOP/selftests/demo
+vmm_tables='' qemu_tables=''
+for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix}; do
+	[ -f "$m" ] || die "no demo table $m"
+	case $(table_client "$m") in
+	vmm) vmm_tables="$vmm_tables $m" ;;
+	"qemu "*) qemu_tables="$qemu_tables $m" ;;
+	*) die "$m: no client line (vmm or qemu V; selftests/demo/README.md)" ;;
+	esac
+done
+# shellcheck disable=SC2086
+if [ -n "$vmm_tables" ] && cat $vmm_tables | grep -qE '^source +[^ ]+ +deb510 '; then deb510; fi
 
 table=$out/table
 : >"$table"
 pass=0 fail=0
 while read -r kind a b c d e; do
 	case $kind in
+	client) ;;
 	source)
 		name=$a kernel=$b cpu=$c xcr0=$d
 		dir=$out/src-$name
@@ -107,26 +120,30 @@ while read -r kind a b c d e; do
 		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
 		demo_row "$src" "$kernel" "$cpu" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$table"
 		;;
+	*) die "bad line in a vmm table ($vmm_tables): $kind $a $b $c $d $e" ;;
 	esac
-done < <(strip_comments "$matrix")
+done < <(for m in $vmm_tables; do strip_comments "$m"; done)
 
-echo
-echo "Source hosts (repro = v7.3 + over-saving reproducer, see selftests/repro, NOT the series;"
-echo "deb510 = Debian bullseye's $(cat "$BUILD/bullseye/package" 2>/dev/null || echo 5.10 kernel)):"
-for d in "$out"/src-*; do demo_source "$d"; done
-echo
-demo_header dest-cpu
-cat "$table"
-echo
-echo "logs: $out"
-echo "demo (raw-ioctl VMM): $pass passed, $fail failed"
-
-if [ "${DEMO_QEMU:-1}" = 1 ]; then
+if [ -n "$vmm_tables" ]; then
 	echo
-	echo "==== Real QEMU: Debian's qemu-system-x86_64 7.2 (bookworm) and 10 (trixie) -accel kvm inside the booted kernels ===="
+	echo "==== Raw-ioctl VMM:$(for m in $vmm_tables; do printf ' %s' "${m#"$TOP"/}"; done) ===="
+	echo "Source hosts (repro = v7.3 + over-saving reproducer, see selftests/repro, NOT the series;"
+	echo "deb510 = Debian bullseye's $(cat "$BUILD/bullseye/package" 2>/dev/null || echo 5.10 kernel)):"
+	for d in "$out"/src-*; do demo_source "$d"; done
+	echo
+	demo_header dest-cpu
+	cat "$table"
+	echo
+	echo "logs: $out"
+	echo "demo (raw-ioctl VMM): $pass passed, $fail failed"
+fi
+
+if [ "${DEMO_QEMU:-1}" = 1 ] && [ -n "$qemu_tables" ]; then
+	echo
+	echo "==== Real QEMU: Debian's qemu-system-x86_64 -accel kvm inside the booted kernels ===="
 	qrc=0
-	qmatrices=${QEMU_DEMO_MATRIX:-$TOP/selftests/qemu-migrate/matrix $TOP/selftests/qemu-migrate/matrix-qemu10 $TOP/selftests/qemu-migrate/matrix-qemu-fix}
-	QEMU_DEMO_MATRIX=$qmatrices "$S/qemu-demo.sh" | tee "$out/qemu-demo.log" || qrc=$?
+	# shellcheck disable=SC2086
+	"$S/qemu-demo.sh" $qemu_tables | tee "$out/qemu-demo.log" || qrc=$?
 	l=$(grep -E '^qemu-demo: [0-9]+ passed, [0-9]+ failed' "$out/qemu-demo.log" | tail -n1)
 	if [ -n "$l" ]; then
 		read -r _ qp _ qf _ <<<"$l"
@@ -136,11 +153,10 @@ if [ "${DEMO_QEMU:-1}" = 1 ]; then
 		echo "demo: the QEMU part did not finish (rc=$qrc), see $out/qemu-demo.log"
 	fi
 	# Every table must have run (each prints its own count line).
-	for m in $qmatrices; do
-		q=$(strip_comments "$m" | awk '$1 == "qemu" {print $2}' | tail -n1)
-		if [ -n "$l" ] && ! grep -qE "^qemu-demo table QEMU ${q:-7.2}: [0-9]+ passed, [0-9]+ failed" "$out/qemu-demo.log"; then
+	for m in $qemu_tables; do
+		if [ -n "$l" ] && ! grep -qE "^qemu-demo table ${m##*/} \(QEMU [^)]*\): [0-9]+ passed, [0-9]+ failed" "$out/qemu-demo.log"; then
 			fail=$((fail + 1))
-			echo "demo: no QEMU ${q:-7.2} table (${m##*/}) in $out/qemu-demo.log"
+			echo "demo: no result of table ${m##*/} in $out/qemu-demo.log"
 		fi
 	done
 fi

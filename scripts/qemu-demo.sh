@@ -6,26 +6,24 @@
 # host kernel that over-saves XSAVE state (repro); each destination host
 # loads the file with "qemu -incoming" and resumes the guest, which checks
 # its own FCW/FTW/MXCSR/x87/XMM state and reports on the debugcon port.
-# Two QEMUs, one table each:
-#   7.2  bookworm's, the host's own binary and libraries (scripts/qemu-cpio.sh),
-#        table selftests/qemu-migrate/matrix;
+# The QEMUs (the "client qemu V" line of a table, selftests/demo/README.md):
+#   7.2  bookworm's, the host's own binary and libraries (scripts/qemu-cpio.sh);
 #   10   trixie's, with trixie's loader and libraries under /qemu10
-#        (scripts/qemu10-cpio.sh), table selftests/qemu-migrate/matrix-qemu10;
+#        (scripts/qemu10-cpio.sh);
 #   fix  trixie's source with patches/qemu/ (the userspace half), built by
 #        scripts/qemu-fix-cpio.sh (KVM only; a cold build took 7 min on the
-#        loaded 2-core machine, make check does it in its background lane),
-#        tables selftests/qemu-migrate/matrix-qemu-fix and (stable kernels)
-#        matrix-stable-qemu-fix.
-# Prints the tables and "qemu-demo: N passed, N failed" over all of them.
-# Env: QEMU_DEMO_MATRIX="FILE..." (default: matrix, matrix-qemu10 and
-#      matrix-qemu-fix),
-#      VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
+#        loaded 2-core machine, make check does it in its background lane).
+# Usage: qemu-demo.sh [TABLE...] (default: selftests/demo/qemu-7.2, qemu-10
+# and qemu-fix; scripts/demo.sh passes the QEMU tables of DEMO_MATRIX).
+# Prints the tables, "qemu-demo table NAME (QEMU V): N passed, N failed"
+# after each and "qemu-demo: N passed, N failed" over all of them.
+# Env: VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 need qemu-system-x86_64 cpio gzip base64 timeout
-M=$TOP/selftests/qemu-migrate
-matrices=${QEMU_DEMO_MATRIX:-$M/matrix $M/matrix-qemu10}
+D=$TOP/selftests/demo
+matrices=${*:-$D/qemu-7.2 $D/qemu-10 $D/qemu-fix}
 tmo=${VM_TIMEOUT:-420}
 load_s=${LOAD_SECONDS:-10}
 out=$BUILD/qemu-demo
@@ -47,25 +45,18 @@ qemu_bin() {
 	esac
 }
 qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; fix) echo "$BUILD/qemu-fix.cpio" ;; esac; }
-# table_qemu MATRIX: the QEMU of its destinations ("qemu VERSION" line; 7.2 if none).
+# table_qemu TABLE: the QEMU of its destinations (its "client qemu V" line).
 table_qemu() {
-	local q
-	q=$(strip_comments "$1" | awk '$1 == "qemu" {print $2}' | tail -n1)
-	echo "${q:-7.2}"
+	local c
+	c=$(table_client "$1")
+	case $c in "qemu "*) echo "${c#qemu }" ;; *) die "$1: client '$c', not qemu (selftests/demo/README.md)" ;; esac
 }
-# qemus MATRIX: every QEMU a matrix uses (its own, and a source's 5th field).
+# qemus TABLE: every QEMU a table uses (its own, and a source's "saved by").
 qemus() {
-	{ table_qemu "$1"; strip_comments "$1" | awk '$1 == "source" && NF >= 5 {print $5}'; } | sort -u
+	{ table_qemu "$1"; strip_comments "$1" | awk '$1 == "source" && NF >= 6 {print $6}'; } | sort -u
 }
-# table_dir MATRIX: the log directory of a table (build/qemu-demo for
-# "matrix", build/qemu-demo/NAME for "matrix-NAME").
-table_dir() {
-	local b=${1##*/}
-	case $b in
-	matrix) echo "$out" ;;
-	*) echo "$out/${b#matrix-}" ;;
-	esac
-}
+# table_dir TABLE: the log directory of a table (build/qemu-demo/NAME).
+table_dir() { echo "$out/${1##*/}"; }
 all_qemus=
 for m in $matrices; do
 	[ -f "$m" ] || die "no matrix file $m"
@@ -115,29 +106,12 @@ boot() { # boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status (V
 }
 tapval() { sed -n "s/^# $2//p" "$1" | head -n1; }
 
-# What QEMU 10 prints when the incoming state's KVM_SET_XSAVE fails, and
-# exits with (expectation "refused" of a matrix row).
-REFUSED_MSG='Putting registers after init: Failed to set XSAVE: Invalid argument'
-REFUSED_RC=1
-# ... and when KVM_SET_SREGS{,2} fails (expectation "refused-sregs").
-REFUSED_SREGS_MSG='Putting registers after init: Failed to set special registers: Invalid argument'
-
-# qemu_refused MESSAGE: the row's QEMU exited by itself with status
-# $REFUSED_RC during the incoming migration after printing MESSAGE, was never
-# resumed, and the guest never ran on the destination (run_table's g, qexit,
-# resumed, dbg and t of the row).
-qemu_refused() {
-	[ "$g" = FAILED ] && [ "$qexit" = "exited by itself, exit status $REFUSED_RC" ] &&
-		[ "$resumed" = no ] && [ "$dbg" = empty ] &&
-		sed -n 's/^# qemu: //p' "$t" | grep -qF -- "$1"
-}
-
 pass=0 fail=0
 # run_table MATRIX: boot every line of MATRIX; rows in $tdir/table, counts
 # added to pass/fail.
 run_table() {
 	local matrix=$1 tq tbin kind a b c d e name kernel cpu sq l2 src quirk want dir flag machine mtype
-	local vrc t verdict g setx qmsg qok sx v qexit resumed dbg extra n sregs_failed
+	local vrc t verdict g setx qmsg v qexit resumed extra n
 	tq=$(table_qemu "$matrix")
 	tbin=$(qemu_bin "$tq")
 	tdir=$(table_dir "$matrix")
@@ -153,9 +127,9 @@ run_table() {
 	tpass=0 tfail=0
 	while read -r kind a b c d e; do
 		case $kind in
-		qemu) ;;
+		client) ;;
 		source)
-			name=$a kernel=$b cpu=$c sq=${d:-$tq} l2=${e:-plain}
+			name=$a kernel=$b cpu=$c l2=${d:-plain} sq=${e:-$tq}
 			dir=$tdir/src-$name
 			echo "qemu-save $((tmo - 30)) /bin/qemu-save --qemu $(qemu_bin "$sq") --l2 $l2" >"$tdir/list"
 			echo "--- source $name: QEMU $sq on the $kernel kernel on -cpu $cpu, L2 guest $l2" >&2
@@ -210,57 +184,7 @@ run_table() {
 			boot "$kernel" "$cpu" "$tdir/list" "$dir" "$tdir/qemu-state.b64" || vrc=$?
 			tend "boot-dst-$src-$kernel-$cpu-$quirk${tdir#"$out"}"
 			t=$dir/tap.log
-			verdict=$(sed -n 's/^# qemu-guest: //p' "$t" | head -n1)
-			case $verdict in
-			verified*) g=verified ;;
-			FAILED*) g=FAILED ;;
-			*) g=not-run verdict="no verdict (boot.sh rc=$vrc)" ;;
-			esac
-			setx=$(sed -n 's/^# incoming: qemu-shim: KVM_SET_XSAVE xstate_bv=\([^:]*\): \(.*\)/\2 (bv \1)/p' "$t" | tail -n1)
-			[ "$quirk" = on-noshim ] && setx="n/a (no shim)"
-			qmsg=$(sed -n 's/^# qemu: //p' "$t" | { grep -v '^(empty)$' || true; } | head -n3 | sed ':a;N;$!ba;s/\n/ | /g')
-			qexit=$(sed -n 's/^# qemu-exit: //p' "$t" | head -n1)
-			resumed=no
-			grep -q '^# resume: cont sent' "$t" && resumed=yes
-			# The destination's debugcon: empty = the guest never ran there.
-			dbg=ran
-			grep -q '^# debugcon: (empty)$' "$t" && dbg=empty
-			qok=yes
-			if [ "$quirk" = off ] && ! grep -q '^# qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2.*: 0 ' "$t"; then
-				qok=no
-			fi
-			# ok: the guest verified its state after the resume (and, with the
-			# shim, KVM_SET_XSAVE of the incoming state returned 0).  fail: the
-			# guest itself reported a FAIL (not a QEMU crash or a silent guest)
-			# and, with the shim, KVM_SET_XSAVE returned -EINVAL.  refused:
-			# QEMU exited by itself with status $REFUSED_RC and printed
-			# $REFUSED_MSG during the incoming migration, was never resumed,
-			# the guest never ran on the destination (empty debugcon), and,
-			# with the shim, KVM_SET_XSAVE returned -EINVAL.  fail-sregs and
-			# refused-sregs: the same, but it is KVM_SET_SREGS{,2} that
-			# failed (with the shim: logged as failed, and KVM_SET_XSAVE
-			# did not fail), QEMU 10 printing $REFUSED_SREGS_MSG.
-			case $quirk in on-noshim) sx= ;; *) sx=$setx ;; esac
-			sregs_failed=yes
-			[ "$quirk" = on-noshim ] || grep -qE '^# (incoming: )?qemu-shim: KVM_SET_SREGS2?: -EINVAL' "$t" || sregs_failed=no
-			v=FAIL
-			if [ "$vrc" = 0 ] && [ "$qok" = yes ]; then
-				case $want in
-				ok) [ "$g" = verified ] && case $sx in ""|"0 "*) v=PASS ;; esac ;;
-				fail) [ "$g" = FAILED ] && case $verdict in *"(FAIL "*)
-					case $sx in ""|-EINVAL*) v=PASS ;; esac ;; esac ;;
-				refused)
-					if qemu_refused "$REFUSED_MSG"; then
-						case $sx in ""|-EINVAL*) v=PASS ;; esac
-					fi ;;
-				fail-sregs) [ "$g" = FAILED ] && [ "$sregs_failed" = yes ] && case $verdict in *"(FAIL "*)
-					case $sx in -EINVAL*) ;; *) v=PASS ;; esac ;; esac ;;
-				refused-sregs)
-					if [ "$sregs_failed" = yes ] && qemu_refused "$REFUSED_SREGS_MSG"; then
-						case $sx in -EINVAL*) ;; *) v=PASS ;; esac
-					fi ;;
-				esac
-			fi
+			IFS=$'\t' read -r v g verdict setx qexit resumed qmsg < <(qemu_verdict "$want" "$quirk" "$vrc" "$t")
 			if [ "$v" = PASS ]; then
 				pass=$((pass + 1)) tpass=$((tpass + 1))
 			else
@@ -303,7 +227,7 @@ print_table() {
 		echo "Notes from the VMs:"
 		grep -h '^# note: ' "$tdir"/*/tap.log | sed 's/^# note: /  /' | sort | uniq -c
 	fi
-	echo "qemu-demo table QEMU $tq: $tpass passed, $tfail failed (logs: $tdir)"
+	echo "qemu-demo table ${1##*/} (QEMU $tq): $tpass passed, $tfail failed (logs: $tdir)"
 }
 
 for m in $matrices; do

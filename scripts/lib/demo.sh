@@ -1,8 +1,13 @@
 # shellcheck shell=bash
-# The raw-VMM migration rows (selftests/xsave-migrate's "load" on a
-# destination host): one verdict and one table layout for scripts/demo.sh
-# (QEMU/TCG destinations) and scripts/bochs.sh (Bochs destinations).
+# The migration tables (selftests/demo/README.md): their client, and one
+# verdict function per client.  The raw-VMM rows (selftests/xsave-migrate's
+# "load" on a destination host): verdict and table layout for
+# scripts/demo.sh (QEMU/TCG destinations) and scripts/bochs.sh (Bochs
+# destinations); the QEMU rows' verdict for scripts/qemu-demo.sh.
 # Sourced by scripts/lib.sh.
+
+# table_client TABLE: its client line without "client" ("vmm", "qemu 10").
+table_client() { strip_comments "$1" | awk '$1 == "client" {$1 = ""; print substr($0, 2); exit}'; }
 
 # demo_verdict WANT RC LOG: "PASS|FAIL SET_XSAVE GUEST NOTE" for one
 # destination run: WANT is the row's expectation (ok, EINVAL, refused), RC
@@ -49,4 +54,84 @@ demo_header() {
 demo_source() {
 	printf '  %-6s %-40s %s\n' "${1##*/src-}" "$(sed -n 's/^# source kernel: //p' "$1/tap.log" | head -n1)" \
 		"$(sed -n 's/^# \(save: .*\)/\1/p' "$1/tap.log" | head -n1)"
+}
+
+# The QEMU rows (scripts/qemu-demo.sh: QEMU -incoming in the booted kernel).
+# What QEMU 10 prints when the incoming state's KVM_SET_XSAVE fails, and
+# exits with (expectation "refused" of a matrix row).
+REFUSED_MSG='Putting registers after init: Failed to set XSAVE: Invalid argument'
+REFUSED_RC=1
+# ... and when KVM_SET_SREGS{,2} fails (expectation "refused-sregs").
+REFUSED_SREGS_MSG='Putting registers after init: Failed to set special registers: Invalid argument'
+
+# qemu_refused MESSAGE: the row's QEMU exited by itself with status
+# $REFUSED_RC during the incoming migration after printing MESSAGE, was never
+# resumed, and the guest never ran on the destination (qemu_verdict's g,
+# qexit, resumed, dbg and t of the row).
+qemu_refused() {
+	[ "$g" = FAILED ] && [ "$qexit" = "exited by itself, exit status $REFUSED_RC" ] &&
+		[ "$resumed" = no ] && [ "$dbg" = empty ] &&
+		sed -n 's/^# qemu: //p' "$t" | grep -qF -- "$1"
+}
+
+# qemu_verdict WANT QUIRK RC LOG: the verdict of one QEMU destination row
+# (selftests/demo/README.md): WANT its expectation, QUIRK its quirk column,
+# RC the exit status of the VM that ran it, LOG its TAP log (the lines of
+# selftests/qemu-migrate/qemu-load).  Prints, tab-separated: PASS or FAIL,
+# the guest (verified, FAILED, not-run), the guest's own line, KVM_SET_XSAVE
+# as the shim logged it, QEMU's exit, whether it was resumed, QEMU's messages.
+qemu_verdict() {
+	local want=$1 quirk=$2 rc=$3 t=$4 verdict g setx qmsg qexit resumed dbg qok sx sregs_failed v
+	verdict=$(sed -n 's/^# qemu-guest: //p' "$t" | head -n1)
+	case $verdict in
+	verified*) g=verified ;;
+	FAILED*) g=FAILED ;;
+	*) g=not-run verdict="no verdict (boot.sh rc=$rc)" ;;
+	esac
+	setx=$(sed -n 's/^# incoming: qemu-shim: KVM_SET_XSAVE xstate_bv=\([^:]*\): \(.*\)/\2 (bv \1)/p' "$t" | tail -n1)
+	[ "$quirk" = on-noshim ] && setx="n/a (no shim)"
+	qmsg=$(sed -n 's/^# qemu: //p' "$t" | { grep -v '^(empty)$' || true; } | head -n3 | sed ':a;N;$!ba;s/\n/ | /g')
+	qexit=$(sed -n 's/^# qemu-exit: //p' "$t" | head -n1)
+	resumed=no
+	grep -q '^# resume: cont sent' "$t" && resumed=yes
+	# The destination's debugcon: empty = the guest never ran there.
+	dbg=ran
+	grep -q '^# debugcon: (empty)$' "$t" && dbg=empty
+	qok=yes
+	if [ "$quirk" = off ] && ! grep -q '^# qemu-shim: KVM_ENABLE_CAP(KVM_CAP_DISABLE_QUIRKS2.*: 0 ' "$t"; then
+		qok=no
+	fi
+	# ok: the guest verified its state after the resume (and, with the
+	# shim, KVM_SET_XSAVE of the incoming state returned 0).  fail: the
+	# guest itself reported a FAIL (not a QEMU crash or a silent guest)
+	# and, with the shim, KVM_SET_XSAVE returned -EINVAL.  refused:
+	# QEMU exited by itself with status $REFUSED_RC and printed
+	# $REFUSED_MSG during the incoming migration, was never resumed,
+	# the guest never ran on the destination (empty debugcon), and,
+	# with the shim, KVM_SET_XSAVE returned -EINVAL.  fail-sregs and
+	# refused-sregs: the same, but it is KVM_SET_SREGS{,2} that
+	# failed (with the shim: logged as failed, and KVM_SET_XSAVE
+	# did not fail), QEMU 10 printing $REFUSED_SREGS_MSG.
+	case $quirk in on-noshim) sx= ;; *) sx=$setx ;; esac
+	sregs_failed=yes
+	[ "$quirk" = on-noshim ] || grep -qE '^# (incoming: )?qemu-shim: KVM_SET_SREGS2?: -EINVAL' "$t" || sregs_failed=no
+	v=FAIL
+	if [ "$rc" = 0 ] && [ "$qok" = yes ]; then
+		case $want in
+		ok) [ "$g" = verified ] && case $sx in ""|"0 "*) v=PASS ;; esac ;;
+		fail) [ "$g" = FAILED ] && case $verdict in *"(FAIL "*)
+			case $sx in ""|-EINVAL*) v=PASS ;; esac ;; esac ;;
+		refused)
+			if qemu_refused "$REFUSED_MSG"; then
+				case $sx in ""|-EINVAL*) v=PASS ;; esac
+			fi ;;
+		fail-sregs) [ "$g" = FAILED ] && [ "$sregs_failed" = yes ] && case $verdict in *"(FAIL "*)
+			case $sx in -EINVAL*) ;; *) v=PASS ;; esac ;; esac ;;
+		refused-sregs)
+			if [ "$sregs_failed" = yes ] && qemu_refused "$REFUSED_SREGS_MSG"; then
+				case $sx in -EINVAL*) ;; *) v=PASS ;; esac
+			fi ;;
+		esac
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$g" "$verdict" "${setx:-?}" "${qexit:-?}" "$resumed" "${qmsg:-(nothing)}"
 }
