@@ -28,8 +28,8 @@
 #   - the archive: everything under /qemu-fix so that nothing clashes with
 #     QEMU 7.2's files: the binary, the host's (bookworm's) dynamic loader and
 #     the libraries of the binary's DT_NEEDED closure, kvmvapic.bin,
-#     /qemu-fix/VERSIONS, and /qemu-fix/bin/qemu-system-x86_64, a wrapper as
-#     in scripts/qemu10-cpio.sh (the loader with --library-path and -L).
+#     /qemu-fix/VERSIONS, and the wrapper /qemu-fix/bin/qemu-system-x86_64
+#     (the layout and the wrapper of scripts/qemu-pack.sh).
 # Needs (scripts/deps.sh): gcc ninja-build pkgconf python3-venv
 # libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev (dpkg-source) git cpio.
 # Usage: qemu-fix-cpio.sh [OUT.cpio]   (default build/qemu-fix.cpio)
@@ -38,12 +38,13 @@
 #      "none" builds Debian's QEMU unpatched, for a control row).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/qemu-pack.sh"
 need apt-get dpkg-source dpkg-deb git gcc ninja python3 pkg-config objdump readelf cpio ccache sha256sum flock
 out=${1:-$BUILD/qemu-fix.cpio}
 ver=${QEMU_FIX_SRC_VERSION:-1:10.0.13+ds-0+deb13u1}
 suite=trixie
 P=/qemu-fix                     # prefix inside the guest
-LIBDIR=usr/lib/x86_64-linux-gnu
+LIBDIR=$QEMU_LIBDIR
 top=$BUILD/qemu-fix
 srcc=$CACHE/qemu-src
 mkdir -p "$top" "$srcc"
@@ -192,27 +193,8 @@ while read -r so path; do
 	nlib=$((nlib + 1))
 done < <(ldd "$bin/qemu-system-x86_64" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
 ldd "$bin/qemu-system-x86_64" | grep -q 'not found' && die "ldd: $(ldd "$bin/qemu-system-x86_64" | grep 'not found')"
-cat >"$root$P/bin/qemu-system-x86_64" <<EOF
-#!/bin/sh
-# Debian's QEMU $ver with patches/qemu/ (scripts/qemu-fix-cpio.sh), with
-# bookworm's loader and libraries.  LD_PRELOAD from the caller applies.
-QEMU_MODULE_DIR=$P/$LIBDIR/qemu exec $P/$LIBDIR/ld-linux-x86-64.so.2 \\
-	--library-path $P/$LIBDIR $P/usr/bin/qemu-system-x86_64 -L $P/usr/share/qemu "\$@"
-EOF
-chmod +x "$root$P/bin/qemu-system-x86_64"
-
-# Smoke test: the packed tree runs from its own loader and libraries only.
-v=$("$root$P/$LIBDIR/ld-linux-x86-64.so.2" --library-path "$root$P/$LIBDIR" \
-	"$root$P/usr/bin/qemu-system-x86_64" --version 2>&1 | head -n1) || die "the packed QEMU does not run: $v"
-case $v in "QEMU emulator version 10."*) ;; *) die "the packed QEMU says '$v'" ;; esac
-env -i "$root$P/$LIBDIR/ld-linux-x86-64.so.2" --list --library-path "$root$P/$LIBDIR" \
-	"$root$P/usr/bin/qemu-system-x86_64" >"$top/ldd.txt" 2>&1 || die "ld.so --list failed: $(cat "$top/ldd.txt")"
-if awk '$2 == "=>" && $3 ~ /^\// {print $3}' "$top/ldd.txt" | grep -v "^$root$P/" >&2; then
-	die "packed QEMU: the libraries above resolve outside $root$P"
-fi
-
-mkdir -p "$(dirname "$out")"
-(cd "$root" && find . ! -name . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$out.tmp"
-mv "$out.tmp" "$out"
+prefix_qemu_wrapper "$root" "$P" "Debian's QEMU $ver with patches/qemu/ (scripts/qemu-fix-cpio.sh), with bookworm's loader and libraries."
+v=$(prefix_qemu_check "$root" "$P" 10) || exit 1
+pack_cpio "$root" "$out"
 log "qemu-fix-cpio: $out: ${v#QEMU emulator version } + $(grep -c '^patch ' "$bin/VERSIONS") patch(es)" \
 	"(build $sum), $nlib libraries + loader, $(du -m "$out" | cut -f1) MiB"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Packing the host's QEMU into a guest's initramfs.  Sourced (after lib.sh)
-# by the scripts that run QEMU inside a test VM: scripts/qemu-cpio.sh (the
-# migration demo) and scripts/kvm-unit-tests.sh.  Never executed.
+# Packing QEMU into a guest's initramfs.  Sourced (after lib.sh) by the
+# scripts that run QEMU inside a test VM: scripts/qemu-cpio.sh (the
+# migration demo's QEMU 7.2), qemu10-cpio.sh and qemu-fix-cpio.sh (QEMUs
+# under a prefix) and kvm-unit-tests.sh.  Never executed.
 
 # pack_host_qemu ROOT [FILE...]: the host's own Debian qemu-system-x86_64
 # into the tree ROOT at the paths it has on the host: the binary, its
@@ -55,4 +56,49 @@ pack_cpio() {
 	mkdir -p "$(dirname "$2")"
 	(cd "$1" && find . ! -name . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$2.tmp"
 	mv "$2.tmp" "$2"
+}
+
+# A QEMU packed under a prefix P (/qemu10, /qemu-fix; scripts/qemu10-cpio.sh
+# and qemu-fix-cpio.sh) so that nothing clashes with the host's QEMU 7.2 at
+# /usr: P/usr/bin/qemu-system-x86_64, its loader and libraries in
+# P/$QEMU_LIBDIR, its data files in P/usr/share/qemu, no modules (an empty
+# P/$QEMU_LIBDIR/qemu), and P/bin/qemu-system-x86_64, the wrapper that runs
+# it.
+QEMU_LIBDIR=usr/lib/x86_64-linux-gnu
+
+# prefix_qemu_wrapper ROOT P WHAT: the wrapper ROOT/P/bin/qemu-system-x86_64:
+# P's binary under P's loader (--library-path, so that children such as the
+# "exec:" migration's shell do not inherit the library path), -L for the
+# data directory (QEMU's own lookup goes via /proc/self/exe, which is the
+# loader here) and QEMU_MODULE_DIR in P (QEMU 7.2's modules are never looked
+# at).  WHAT: its comment, which QEMU this is.
+prefix_qemu_wrapper() {
+	local root=$1 p=$2 l=$QEMU_LIBDIR
+	mkdir -p "$root$p/bin" "$root$p/$l/qemu"
+	cat >"$root$p/bin/qemu-system-x86_64" <<W
+#!/bin/sh
+# $3
+# LD_PRELOAD from the caller applies.
+QEMU_MODULE_DIR=$p/$l/qemu exec $p/$l/ld-linux-x86-64.so.2 \\
+	--library-path $p/$l $p/usr/bin/qemu-system-x86_64 -L $p/usr/share/qemu "\$@"
+W
+	chmod +x "$root$p/bin/qemu-system-x86_64"
+}
+
+# prefix_qemu_check ROOT P MAJOR: on the host, the packed QEMU runs from its
+# own loader and libraries only (the same command at ROOT/P, which the host
+# sees instead of P) and is version MAJOR.x; prints its version line.  Call
+# as v=$(prefix_qemu_check ...) || exit 1.
+prefix_qemu_check() {
+	local d=$1$2 l=$QEMU_LIBDIR v list
+	v=$("$d/$l/ld-linux-x86-64.so.2" --library-path "$d/$l" "$d/usr/bin/qemu-system-x86_64" --version 2>&1 |
+		head -n1) || die "the packed QEMU does not run: $v"
+	case $v in "QEMU emulator version $3."*) ;; *) die "the packed QEMU says '$v', expected version $3.x" ;; esac
+	list=$(env -i "$d/$l/ld-linux-x86-64.so.2" --list --library-path "$d/$l" "$d/usr/bin/qemu-system-x86_64" 2>&1) ||
+		die "ld.so --list of the packed QEMU failed: $list"
+	! grep -q 'not found' <<<"$list" || die "packed QEMU: $(grep 'not found' <<<"$list")"
+	if awk '$2 == "=>" && $3 ~ /^\// {print $3}' <<<"$list" | grep -v "^$d/" >&2; then
+		die "packed QEMU: the libraries above resolve outside $d"
+	fi
+	echo "$v"
 }

@@ -11,15 +11,12 @@
 #     the libraries of the binary's DT_NEEDED closure, resolved (objdump -p)
 #     in the unpacked trixie tree, never on the host; the data file
 #     kvmvapic.bin; /qemu10/VERSIONS (package versions);
-#   - /qemu10/bin/qemu-system-x86_64, a wrapper that runs the binary with
-#     trixie's loader (--library-path, so children such as the "exec:"
-#     migration's shell do not inherit the library path), -L for the data
-#     directory (QEMU's own lookup goes via /proc/self/exe, which is the
-#     loader here) and QEMU_MODULE_DIR pointing into /qemu10 (QEMU 7.2's
-#     modules at /usr/lib/x86_64-linux-gnu/qemu are never looked at).
+#   - /qemu10/bin/qemu-system-x86_64, the wrapper that runs it with trixie's
+#     loader (the layout and the wrapper of scripts/qemu-pack.sh).
 # Usage: qemu10-cpio.sh [OUT.cpio]   (default build/qemu10.cpio)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/qemu-pack.sh"
 need apt-get dpkg-deb objdump readelf cpio
 out=${1:-$BUILD/qemu10.cpio}
 list=$TOP/selftests/qemu-migrate/qemu10-packages
@@ -27,7 +24,7 @@ list=$TOP/selftests/qemu-migrate/qemu10-packages
 cache=$CACHE/trixie-qemu
 obj=$BUILD/qemu10
 P=/qemu10                       # prefix inside the guest
-LIBDIR=usr/lib/x86_64-linux-gnu # trixie is merged-/usr: libc and the loader live here
+LIBDIR=$QEMU_LIBDIR             # trixie is merged-/usr: libc and the loader live here
 mkdir -p "$cache"
 
 pkgs=$(strip_comments "$list" | awk '{print $1}')
@@ -138,31 +135,11 @@ for p in $pkgs; do
 	fi
 done
 
-cat >"$obj/root$P/bin/qemu-system-x86_64" <<EOF
-#!/bin/sh
-# Debian trixie's QEMU ($(sed -n 's/^qemu-system-x86 //p' "$obj/VERSIONS")) with trixie's own loader
-# and libraries (scripts/qemu10-cpio.sh).  LD_PRELOAD from the caller applies.
-QEMU_MODULE_DIR=$P/$LIBDIR/qemu exec $P/$LIBDIR/ld-linux-x86-64.so.2 \\
-	--library-path $P/$LIBDIR $P/$bin -L $P/usr/share/qemu "\$@"
-EOF
-chmod +x "$obj/root$P/bin/qemu-system-x86_64"
+prefix_qemu_wrapper "$obj/root" "$P" \
+	"Debian trixie's QEMU ($(sed -n 's/^qemu-system-x86 //p' "$obj/VERSIONS")) with trixie's own loader and libraries (scripts/qemu10-cpio.sh)."
 cp "$obj/VERSIONS" "$obj/root$P/VERSIONS"
-
-# Smoke test on the host: the packed tree runs from its own loader and
-# libraries (the host cannot see /qemu10, so run the same command at $obj/root).
-v=$("$obj/root$P/$LIBDIR/ld-linux-x86-64.so.2" --library-path "$obj/root$P/$LIBDIR" \
-	"$obj/root$P/$bin" --version 2>&1 | head -n1) || die "the packed QEMU does not run: $v"
-case $v in "QEMU emulator version 10."*) ;; *) die "the packed QEMU says '$v', expected version 10.x" ;; esac
-env -i "$obj/root$P/$LIBDIR/ld-linux-x86-64.so.2" --list --library-path "$obj/root$P/$LIBDIR" \
-	"$obj/root$P/$bin" >"$obj/ldd.txt" 2>&1 || die "ld.so --list of the packed QEMU failed: $(cat "$obj/ldd.txt")"
-grep -q 'not found' "$obj/ldd.txt" && die "packed QEMU: $(grep 'not found' "$obj/ldd.txt")"
-if awk '$2 == "=>" && $3 ~ /^\// {print $3}' "$obj/ldd.txt" | grep -v "^$obj/root$P/" >&2; then
-	die "packed QEMU: the libraries above resolve outside $obj/root$P"
-fi
-
-mkdir -p "$(dirname "$out")"
-(cd "$obj/root" && find . ! -name . | LC_ALL=C sort | cpio -o -H newc --quiet --owner=0:0) >"$out.tmp"
-mv "$out.tmp" "$out"
+v=$(prefix_qemu_check "$obj/root" "$P" 10) || exit 1
+pack_cpio "$obj/root" "$out"
 rm -rf "$tree"
 log "qemu10-cpio: $out: ${v#QEMU emulator version }, $nlib libraries + loader, $(du -m "$out" | cut -f1) MiB;" \
 	"$(wc -l <"$obj/VERSIONS") trixie packages (build/qemu10/VERSIONS)"
