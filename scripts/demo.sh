@@ -79,6 +79,7 @@ D=$TOP/selftests/demo
 vmm_tables='' qemu_tables=''
 for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix}; do
 	[ -f "$m" ] || die "no demo table $m"
+	table_rows "$m" >/dev/null
 	case $(table_client "$m") in
 	vmm) vmm_tables="$vmm_tables $m" ;;
 	"qemu "*) qemu_tables="$qemu_tables $m" ;;
@@ -91,9 +92,9 @@ if [ -n "$vmm_tables" ] && cat $vmm_tables | grep -qE '^source +[^ ]+ +deb510 ';
 table=$out/table
 : >"$table"
 pass=0 fail=0
+# shellcheck disable=SC2086
 while read -r kind a b c d e; do
 	case $kind in
-	client) ;;
 	source)
 		name=$a kernel=$b cpu=$c xcr0=$d
 		dir=$out/src-$name
@@ -120,9 +121,8 @@ while read -r kind a b c d e; do
 		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
 		demo_row "$src" "$kernel" "$cpu" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$table"
 		;;
-	*) die "bad line in a vmm table ($vmm_tables): $kind $a $b $c $d $e" ;;
 	esac
-done < <(for m in $vmm_tables; do strip_comments "$m"; done)
+done < <(table_rows $vmm_tables)
 
 if [ -n "$vmm_tables" ]; then
 	echo

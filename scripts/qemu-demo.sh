@@ -59,7 +59,8 @@ qemus() {
 table_dir() { echo "$out/${1##*/}"; }
 all_qemus=
 for m in $matrices; do
-	[ -f "$m" ] || die "no matrix file $m"
+	[ -f "$m" ] || die "no table $m"
+	table_rows "$m" >/dev/null
 	for q in $(qemus "$m"); do qemu_bin "$q" >/dev/null; all_qemus="$all_qemus $q"; done
 done
 
@@ -127,7 +128,6 @@ run_table() {
 	tpass=0 tfail=0
 	while read -r kind a b c d e; do
 		case $kind in
-		client) ;;
 		source)
 			name=$a kernel=$b cpu=$c l2=${d:-plain} sq=${e:-$tq}
 			dir=$tdir/src-$name
@@ -197,9 +197,8 @@ run_table() {
 				"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict" >>"$tdir/table"
 			echo "    $v: $kernel $cpu quirk $quirk: KVM_SET_XSAVE ${setx:-?}; qemu-exit: ${qexit:-?}; qemu-guest: $verdict" >&2
 			;;
-		*) die "bad line in $matrix: $kind $a $b $c $d $e" ;;
 		esac
-	done < <(strip_comments "$matrix")
+	done < <(table_rows "$matrix")
 	rm -f "$tdir/list" "$tdir/qemu-state.b64"
 }
 

@@ -8,6 +8,15 @@
 
 # table_client TABLE: its client line without "client" ("vmm", "qemu 10").
 table_client() { strip_comments "$1" | awk '$1 == "client" {$1 = ""; print substr($0, 2); exit}'; }
+# table_rows TABLE...: the source and dest rows of the tables, in order;
+# dies on any other line.
+table_rows() {
+	local m
+	for m in "$@"; do
+		strip_comments "$m" | awk -v m="$m" '$1 == "client" {next} $1 == "source" || $1 == "dest" {print; next}
+			{print "bad line in " m ": " $0 > "/dev/stderr"; exit 1}' || die "$m: see selftests/demo/README.md"
+	done
+}
 
 # demo_verdict WANT RC LOG: "PASS|FAIL SET_XSAVE GUEST NOTE" for one
 # destination run: WANT is the row's expectation (ok, EINVAL, refused), RC
