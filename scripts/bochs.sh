@@ -19,11 +19,14 @@
 #     says (skip-on-base: SKIP on base, PASS on patched; fail-on-base: FAIL
 #     on base, PASS on patched, or SKIP on both on a host without XSAVE;
 #     any other kind: the same result on both kernels);
-#  4. runs the migration rows of selftests/demo/vmm-bochs: make demo's
-#     state files (build/demo/src-<name>/state.b64) restored on these hosts
-#     by its VMM (build/guest-bin/xsave_migrate), one boot per host and
-#     kernel with rows, each row's verdict that of make demo (demo_verdict,
-#     scripts/lib/demo.sh); a SKIP ("run make demo first") without them.
+#  4. runs the migration rows of selftests/demo/vmm-bochs: its own sources
+#     saved on a Bochs host (the over-saving repro kernel on tigerlake: an
+#     image with AVX-512 components for a guest without them) and make
+#     demo's state files (build/demo/src-<name>/state.b64), restored on
+#     these hosts by make demo's VMM (build/guest-bin/xsave_migrate), one
+#     boot per host and kernel with rows, each row's verdict that of make
+#     demo (demo_verdict, scripts/lib/demo.sh); a SKIP ("run make demo
+#     first") without them.
 # Hosts: the bochs rows of config/hosts marked "yes"; MODELS="a b" picks
 # hosts by name instead (rows marked "no" too, to reproduce their problem).
 # Without the pinned tarball the stage prints "bochs: SKIP (<reason>)" and
@@ -33,7 +36,7 @@
 # Logs: build/bochs/<build>/*.log, build/bochs/runs/<host>-<kernel>/
 # (console.txt, results.txt, summary.txt, bochs.log) and .log, the same for
 # the migration boots in build/bochs/runs/demo-<host>-<kernel>/ (and each
-# row's output, <source>-<quirk>.log), build/bochs/summary.
+# row's output, <source>-<quirk>.log) and src-<source>/, build/bochs/summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 THIRD_PARTY=${THIRD_PARTY:-$TOP/../shared/third-party}
@@ -275,32 +278,68 @@ while read -r host _ _ fmt _; do
 done <<<"$hosts"
 
 # --- the migration rows -------------------------------------------------------
-# selftests/demo/vmm-bochs: make demo's raw-VMM rows with the destination
-# on a Bochs host.  The state files make demo saved (build/demo/src-<name>/
-# state.b64) are restored by xsave_migrate (build/guest-bin) in the booted
-# kernel: one boot per host and kernel (a run check as above), each row a
-# test of it (selftests/guest/demo-load), its verdict that of make demo.
-# Rows whose state file is missing are a SKIP ("run make demo first").
+# selftests/demo/vmm-bochs: raw-VMM rows with the destination on a Bochs
+# host.  A source row of the table runs on a Bochs host (the over-saving
+# repro kernel on tigerlake saves XSTATE_BV with the AVX-512 components for
+# a guest without them): xsave_migrate (build/guest-bin) saves the state in
+# the booted kernel (selftests/guest/demo-save), a run check as above; the
+# sources the table does not define are make demo's (build/demo/src-<name>/
+# state.b64).  Then one boot per host and kernel with rows, each row a test
+# of it (selftests/guest/demo-load), its verdict that of make demo.  Rows
+# whose state file or VMM is missing are a SKIP ("run make demo first").
 dmatrix=$TOP/selftests/demo/vmm-bochs
+dname=${dmatrix#"$TOP"/}
 demo=$BUILD/demo
-[ "$(table_client "$dmatrix")" = vmm ] || die "${dmatrix#"$TOP"/}: not a vmm table (selftests/demo/README.md)"
-drows=$(strip_comments "$dmatrix" | awk '
-	$1 == "client" {next}
+[ "$(table_client "$dmatrix")" = vmm ] || die "$dname: not a vmm table (selftests/demo/README.md)"
+drows=$(table_rows "$dmatrix" | awk '
+	$1 == "source" && NF == 5 {if (src[$2]++) print "dup", $0; else print; next}
 	$1 != "dest" || NF != 6 {print "bad", $0; next}
 	seen[$2 " " $3 " " $4 " " $5]++ {print "dup", $0; next}
-	{print $2, $3, $4, $5, $6}')
-! grep -qE '^(bad|dup) ' <<<"$drows" || die "${dmatrix#"$TOP"/}: not a dest row, or twice: $(grep -E '^(bad|dup) ' <<<"$drows" | head -n1)"
+	{print}')
+! grep -qE '^(bad|dup) ' <<<"$drows" || die "$dname: a bad row, or one twice: $(grep -E '^(bad|dup) ' <<<"$drows" | head -n1)"
 bhosts=" $(strip_comments "$TOP/config/hosts" | awk '$2 == "bochs" {printf "%s ", $1}')"
+selected=" $(awk '{printf "%s ", $1}' <<<"$hosts")"
+rm -rf "$bx/runs/src-"*
 mkdir -p "$inputs/demo"
+if [ -x "$BUILD/guest-bin/xsave_migrate" ]; then cp "$BUILD/guest-bin/xsave_migrate" "$inputs/demo/"; fi
+# The table's own sources, each saved on its Bochs host.
+while read -r _ src kernel host gxcr0; do
+	[[ $bhosts == *" $host "* ]] || die "$dname: $host is not a Bochs host of config/hosts"
+	[[ $selected == *" $host "* ]] || continue
+	case $kernel in repro | base | patched) ;; *) die "$dname: source kernel $kernel (repro, base or patched)" ;; esac
+	if [ ! -f "$BUILD/$kernel/bzImage" ] || [ ! -x "$inputs/demo/xsave_migrate" ]; then
+		echo "bochs: SKIP (migration source $src: no build/$kernel/bzImage or build/guest-bin/xsave_migrate: run make demo first)"
+		continue
+	fi
+	cp "$BUILD/$kernel/bzImage" "$inputs/$kernel.bzImage"
+	read -r _ cpu build fmt xcr0 virt < <(awk -v h="$host" '$1 == h' <<<"$hosts")
+	run=$bx/runs/src-$src
+	bopts=(-x "$inputs/demo/xsave_migrate" -f "$TOP/selftests/guest/demo-save" -c "$src /demo-save $gxcr0")
+	bochs_boot "$host/src-$src" "$host" "$cpu" "$build" "$fmt" "$xcr0" "$virt" "$kernel" "$run"
+	tap_block "$run/results.txt" STATE >"$inputs/demo/$src.b64"
+	if [ -s "$inputs/demo/$src.b64" ]; then
+		ok
+		# For demo_source: the run's lines as its TAP log.
+		cp "$run/results.txt" "$run/tap.log"
+		echo "$src $run" >>"$inputs/demo/sources"
+	else
+		rm -f "$inputs/demo/$src.b64"
+		bad "migration source $src on $host ($kernel): no state saved (see $run/results.txt)"
+	fi
+done < <(grep '^source ' <<<"$drows")
+# srcdir SOURCE: the directory of a source's run (the table's, or make demo's).
+srcdir() { awk -v s="$1" '$1 == s {print $2; f = 1} END {exit !f}' "$inputs/demo/sources" 2>/dev/null || echo "$demo/src-$1"; }
 missing=() nofile=() unselected=0
-while read -r src kernel host quirk want; do
-	[[ $bhosts == *" $host "* ]] || die "${dmatrix#"$TOP"/}: $host is not a Bochs host of config/hosts"
-	[[ " $(awk '{printf "%s ", $1}' <<<"$hosts")" == *" $host "* ]] || { unselected=$((unselected + 1)); continue; }
-	case $kernel in base | patched) ;; *) die "${dmatrix#"$TOP"/}: kernel $kernel (base or patched)" ;; esac
-	case $quirk in on | off) ;; *) die "${dmatrix#"$TOP"/}: quirk $quirk (on or off)" ;; esac
+while read -r _ src kernel host quirk want; do
+	[[ $bhosts == *" $host "* ]] || die "$dname: $host is not a Bochs host of config/hosts"
+	[[ $selected == *" $host "* ]] || { unselected=$((unselected + 1)); continue; }
+	case $kernel in base | patched) ;; *) die "$dname: kernel $kernel (base or patched)" ;; esac
+	case $quirk in on | off) ;; *) die "$dname: quirk $quirk (on or off)" ;; esac
 	demo_verdict "$want" 0 /dev/null >/dev/null
-	if [ -s "$demo/src-$src/state.b64" ] && [ -x "$BUILD/guest-bin/xsave_migrate" ]; then
+	if [ ! -s "$inputs/demo/$src.b64" ] && [ -s "$demo/src-$src/state.b64" ]; then
 		cp "$demo/src-$src/state.b64" "$inputs/demo/$src.b64"
+	fi
+	if [ -s "$inputs/demo/$src.b64" ] && [ -x "$inputs/demo/xsave_migrate" ]; then
 		echo "$src $kernel $host $quirk $want"
 	else
 		missing+=("$src $kernel $host $quirk $want")
@@ -308,11 +347,10 @@ while read -r src kernel host quirk want; do
 			[ -s "$f" ] || [[ " ${nofile[*]} " == *" ${f#"$TOP"/} "* ]] || nofile+=("${f#"$TOP"/}")
 		done
 	fi
-done <<<"$drows" >"$inputs/demo/rows"
-if [ -x "$BUILD/guest-bin/xsave_migrate" ]; then cp "$BUILD/guest-bin/xsave_migrate" "$inputs/demo/"; fi
-[ "$unselected" = 0 ] || echo "bochs: $unselected migration rows of ${dmatrix#"$TOP"/} are on hosts not selected, not run"
+done < <(grep '^dest ' <<<"$drows") >"$inputs/demo/rows"
+[ "$unselected" = 0 ] || echo "bochs: $unselected migration rows of $dname are on hosts not selected, not run"
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "bochs: SKIP (migration rows: no ${nofile[*]}: run make demo first; ${#missing[@]} of ${dmatrix#"$TOP"/} not run)"
+	echo "bochs: SKIP (migration rows: no ${nofile[*]}: run make demo first; ${#missing[@]} of $dname not run)"
 	printf '    %s\n' "${missing[@]}"
 fi
 if [ -s "$inputs/demo/rows" ]; then
@@ -320,8 +358,8 @@ if [ -s "$inputs/demo/rows" ]; then
 	: >"$dtable"
 	{
 		echo
-		echo "Migration rows (${dmatrix#"$TOP"/}): make demo's state files restored on the Bochs hosts; sources:"
-		awk '{print $1}' "$inputs/demo/rows" | sort -u | while read -r src; do demo_source "$demo/src-$src"; done
+		echo "Migration rows ($dname): state files restored on the Bochs hosts; sources (saved by make demo, or on a Bochs host by this table):"
+		awk '{print $1}' "$inputs/demo/rows" | sort -u | while read -r src; do demo_source "$(srcdir "$src")"; done
 		printf '%-16s %-8s %-12s %-10s %-7s %-8s %5s %5s %5s  %s\n' host kernel status format xcr0 /dev/kvm run bochs boot verdict
 	} | tee -a "$summary"
 	while read -r host cpu build fmt xcr0 virt; do
