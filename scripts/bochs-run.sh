@@ -4,11 +4,13 @@
 # each Bochs host of config/hosts; it can also be run by hand).
 #
 # usage: bochs-run.sh [-t TOTAL_TIMEOUT_S] [-T PER_TEST_TIMEOUT_S] [-a "KERNEL ARGS"]
-#                     [-f FILE]... [-x BINARY]... [-c "NAME COMMAND [ARG...]"]...
+#                     [-f FILE]... [-x BINARY]... [-C CPIO]... [-c "NAME COMMAND [ARG...]"]...
 #                     BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR [TEST_BINARY...]
 #   -f FILE    an extra file for the guest's / (by its name, like boot.sh's
 #              VM_FILES: a saved state as /state.b64)
 #   -x BINARY  an extra static binary in /t (on PATH), not run as a test
+#   -C CPIO    an extra cpio archive, unpacked over the guest's / after the
+#              initramfs (like boot.sh's VM_CPIO: QEMU and its libraries)
 #   -c ENTRY   a test that is a command: NAME (its name in the results), then
 #              the command and its arguments (words, no shell syntax; PATH is
 #              /bin:/t, and busybox provides the usual tools); run after the
@@ -38,8 +40,8 @@ need genisoimage cpio strip file gzip timeout
 total_tmo=900
 test_tmo=300
 kargs=""
-files=() extra=() cmds=()
-while getopts "t:T:a:f:x:c:" o; do
+files=() extra=() cmds=() cpios=()
+while getopts "t:T:a:f:x:c:C:" o; do
 	case $o in
 	t) total_tmo=$OPTARG ;;
 	T) test_tmo=$OPTARG ;;
@@ -47,12 +49,13 @@ while getopts "t:T:a:f:x:c:" o; do
 	f) files+=("$OPTARG") ;;
 	x) extra+=("$OPTARG") ;;
 	c) cmds+=("$OPTARG") ;;
+	C) cpios+=("$OPTARG") ;;
 	*) die "usage: see the header of $0" ;;
 	esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 4 ] || [ $(($# - 4 + ${#cmds[@]})) = 0 ]; then
-	die "usage: $0 [-t S] [-T S] [-a ARGS] [-f FILE]... [-x BIN]... [-c 'NAME CMD ARG...']... BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR [TEST...]"
+	die "usage: $0 [-t S] [-T S] [-a ARGS] [-f FILE]... [-x BIN]... [-C CPIO]... [-c 'NAME CMD ARG...']... BOCHS_BIN CPU_MODEL BZIMAGE OUTDIR [TEST...]"
 fi
 bochs=$(readlink -f "$1"); model=$2; kernel=$(readlink -f "$3"); out=$4; shift 4
 busybox=/bin/busybox
@@ -157,6 +160,11 @@ for f in "${files[@]}"; do
 	cp "$f" "$out/root/"
 done
 (cd "$out/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/iso/initrd.gz"
+# Concatenated archives: the kernel unpacks each in turn.
+for c in "${cpios[@]}"; do
+	[ -f "$c" ] || die "bochs-run: -C $c missing"
+	gzip -1 -c "$c" >>"$out/iso/initrd.gz"
+done
 cp "$kernel" "$out/iso/bzImage"
 cp "$isolinux" "$ldlinux" "$out/iso/isolinux/"
 cat >"$out/iso/isolinux/isolinux.cfg" <<EOF

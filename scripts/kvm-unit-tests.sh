@@ -16,7 +16,9 @@
 #   4. for each host model of the list (config/hosts; MODELS restricts
 #      them), one VM per kernel (build/base, then build/patched) that runs
 #      the model's tests one after the other, QEMU inside the VM with
-#      -accel kvm (nested SVM under TCG), each bounded in time.
+#      -accel kvm, each bounded in time: a QEMU/TCG host (scripts/boot.sh,
+#      nested SVM) or a Bochs host (scripts/bochs-run.sh with the same
+#      archive, nested VMX; the Bochs build of scripts/bochs.sh).
 # Criterion, per test and model: the same result on base and patched, that
 # result is the list's expectation (a SKIP for a feature the model lacks is
 # expected as such), and unless the expectation is FAIL the same numbers of
@@ -25,7 +27,7 @@
 # tap.log with each test's output, results).  Prints a table and ends with
 # "kvm-unit-tests: N passed, N failed"; exits non-zero on any failure.
 # Without the tarball: "kvm-unit-tests: SKIP (reason)", 0 passed, 0 failed,
-# exit 0.
+# exit 0; a Bochs host without the pinned Bochs source is a reported SKIP.
 # Env: THIRD_PARTY (directory of the pinned third-party sources, default
 # ../shared/third-party next to the repository), KUT_LIST (the test list),
 # MODELS (restricts the host models).
@@ -103,8 +105,10 @@ seconds() {
 }
 
 # 2. The list: "<test> <models> <expected> [model=RESULT...]"; models are
-# the QEMU/TCG hosts of config/hosts that make check runs ("all": every one).
+# the QEMU/TCG hosts of config/hosts that make check runs ("all": every one)
+# and its Bochs hosts.
 all_models=$(qemu_models | awk '{print $1}')
+bochs_models=$(strip_comments "$HOSTS" | awk '$2 == "bochs" && $9 == "yes" {print $1}')
 declare -A bound=() tmodels=() texpect=()
 tests=()
 root=$out/root
@@ -121,7 +125,8 @@ while read -r t ms exp rest; do
 		texpect[$t]="${texpect[$t]} $o"
 	done
 	for m in ${tmodels[$t]}; do
-		echo "$all_models" | grep -qx -- "$m" || die "$KUT_LIST: $t: '$m' is not a QEMU/TCG host of config/hosts that make check runs"
+		printf '%s\n' "$all_models" "$bochs_models" | grep -qx -- "$m" ||
+			die "$KUT_LIST: $t: '$m' is not a QEMU/TCG or Bochs host of config/hosts that make check runs"
 	done
 	file=$(cfg_get "$t" file) || die "$KUT_LIST: no test [$t] in $KUT's x86/unittests.cfg"
 	arch=$(cfg_get "$t" arch)
@@ -150,8 +155,8 @@ while read -r t ms exp rest; do
 	tests+=("$t")
 done < <(strip_comments "$KUT_LIST")
 [ ${#tests[@]} -gt 0 ] || die "$KUT_LIST lists no test"
-cp "$TOP/selftests/guest/kvm-unit-test" "$root/bin/"
-chmod +x "$root/bin/kvm-unit-test"
+cp "$TOP/selftests/guest/kvm-unit-test" "$TOP/selftests/guest/bounded" "$root/bin/"
+chmod +x "$root/bin/kvm-unit-test" "$root/bin/bounded"
 
 # 3. QEMU and the firmware for "-kernel X.flat" (multiboot) on "-M pc": what
 # QEMU opens (strace -e openat on the host).
@@ -179,13 +184,57 @@ expect_of() {
 	echo "$r"
 }
 models=()
-for m in $all_models; do
+for m in $all_models $bochs_models; do
 	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $m "; then continue; fi
 	[ -z "$(tests_on "$m")" ] || models+=("$m")
 done
 [ ${#models[@]} -gt 0 ] || die "no host model to run (MODELS='${MODELS:-}')"
-declare -A vmok=()
+declare -A vmok=() skipped=()
+# bochs_run MODEL KERNEL DIR: the model's tests in one Bochs run of KERNEL
+# (scripts/bochs-run.sh with kut.cpio); DIR gets run.list, tap.log (the
+# run's results.txt) and the run's files; vmok as for a QEMU VM.
+bochs_run() {
+	local m=$1 k=$2 d=$3 cpu build bin t cmds=() tmo=300 maxb=0 brc=0 st
+	read -r cpu build < <(strip_comments "$HOSTS" | awk -v m="$m" '$1 == m {print $3, $4}')
+	bin=$BUILD/bochs/$build/bochs/bochs
+	: >"$d/run.list"
+	for t in $(tests_on "$m"); do
+		cmds+=(-c "$t /bin/kvm-unit-test $t ${bound[$t]}")
+		echo "$t" >>"$d/run.list"
+		tmo=$((tmo + bound[$t] + 30))
+		[ "${bound[$t]}" -le "$maxb" ] || maxb=${bound[$t]}
+	done
+	log "kvm-unit-tests: $k on $m (Bochs '$build', cpu $cpu): $(wc -l <"$d/run.list") tests, run bound ${tmo}s"
+	"$TOP/scripts/bochs-run.sh" -t "$tmo" -T $((maxb + 60)) -C "$out/kut.cpio" "${cmds[@]}" \
+		"$bin" "$cpu" "$BUILD/$k/bzImage" "$d" </dev/null >"$d/bochs-run.log" 2>&1 || brc=$?
+	cp "$d/results.txt" "$d/tap.log" 2>/dev/null || : >"$d/tap.log"
+	vmok[$k-$m]=ok
+	st=$(sed -n 's/^status: //p' "$d/summary.txt" 2>/dev/null)
+	[ "$brc" = 0 ] || vmok[$k-$m]="Bochs run did not finish (${st:-no status}, bochs-run rc=$brc; see $d/summary.txt)"
+	! grep -q '^# kernel splat' "$d/tap.log" || vmok[$k-$m]="kernel splat"
+}
 for m in "${models[@]}"; do
+	if echo "$bochs_models" | grep -qx -- "$m"; then
+		# The Bochs build of the host (built once, cached; a reported
+		# SKIP without its pinned source).
+		BOCHS_PHASE=build MODELS=$m "$TOP/scripts/bochs.sh" >"$out/bochs-build-$m.log" 2>&1 || true
+		if grep -q '^bochs: SKIP' "$out/bochs-build-$m.log"; then
+			echo "kvm-unit-tests: SKIP host $m: $(sed -n 's/^bochs: SKIP //p' "$out/bochs-build-$m.log" | head -n1)"
+			skipped[$m]=1
+			continue
+		fi
+		for k in base patched; do
+			d=$out/$k/$m
+			rm -rf "$d"
+			mkdir -p "$d"
+			t0=$(date +%s)
+			bochs_run "$m" "$k" "$d"
+			echo "$k-$m $(($(date +%s) - t0))" >>"$out/times"
+			tap_results "$d/run.list" "$d/tap.log" >"$d/results"
+			log "kvm-unit-tests: $k on $m: $(awk '{print $2}' "$d/results" | sort | uniq -c | awk '{printf "%s %s ", $1, $2}')in $(($(date +%s) - t0)) s (${vmok[$k-$m]})"
+		done
+		continue
+	fi
 	cpu=$(cpu_of "$m")
 	for k in base patched; do
 		d=$out/$k/$m
@@ -244,6 +293,7 @@ checks_of() {
 }
 printf '%-44s %-10s %-6s %-7s %-6s %-9s %s\n' test model base patched expect checks verdict
 for m in "${models[@]}"; do
+	[ -z "${skipped[$m]:-}" ] || continue
 	for k in base patched; do
 		if [ "${vmok[$k-$m]}" != ok ]; then
 			echo "FAIL: $k on $m: ${vmok[$k-$m]}; see $out/$k/$m/console.log"
