@@ -60,7 +60,7 @@ for c in $commits; do
 		# build them alone (and the library they link).  Anything else
 		# (library, headers, Makefiles) rebuilds every test.
 		changed=$(git -C "$src" diff --name-only "$c~1" "$c" -- tools/testing/selftests/kvm)
-		if [ -n "$changed" ] && ! echo "$changed" | grep -qvE '^tools/testing/selftests/kvm/x86(_64)?/[a-z0-9_]+\.c$'; then
+		if [ -n "$changed" ] && ! grep -qvE '^tools/testing/selftests/kvm/x86(_64)?/[a-z0-9_]+\.c$' <<<"$changed"; then
 			targets=()
 			for f in $changed; do
 				[ ! -f "$src/$f" ] || targets+=("$obj-selftests/${f#tools/testing/selftests/kvm/}")

@@ -64,7 +64,7 @@ ldlinux=/usr/lib/syslinux/modules/bios/ldlinux.c32
 for f in "$bochs" "$kernel" "$busybox" "$isolinux" "$ldlinux"; do
 	[ -e "$f" ] || die "bochs-run: missing $f (run 'make deps')"
 done
-file "$busybox" | grep -q 'statically linked' || die "bochs-run: $busybox is not static (install busybox-static)"
+grep -q 'statically linked' < <(file "$busybox") || die "bochs-run: $busybox is not static (install busybox-static)"
 # BIOS: the one of the Bochs tree the binary was built in, else Debian's bochsbios.
 bxdir=$(dirname "$bochs")
 rom=$bxdir/bios/BIOS-bochs-latest
@@ -80,7 +80,7 @@ cp "$busybox" "$out/root/bin/busybox"
 # static BINARY: strip it into the guest's /t.
 static() {
 	[ -x "$1" ] || die "bochs-run: $1 missing or not executable"
-	file -L "$1" | grep -q 'statically linked' || die "bochs-run: $1 is not statically linked"
+	grep -q 'statically linked' < <(file -L "$1") || die "bochs-run: $1 is not statically linked"
 	strip -o "$out/root/t/${1##*/}" "$1"
 }
 # tests.list: "<name> <command> [<arg>...]" per test.

@@ -27,7 +27,7 @@ summary=$BUILD/check-summary
 lines=$(echo "${CHECK_LINES:-$(strip_comments "$KERNELS" | awk '{print $1}')}" | xargs)
 for v in $lines; do kernel_field "$v" 1 >/dev/null; done
 stable_lines=$(for v in $lines; do [ "$v" = "$MAINLINE" ] || echo "$v"; done)
-echo " $lines " | grep -q " $MAINLINE " && series=1 || series=0
+grep -q " $MAINLINE " <<<" $lines " && series=1 || series=0
 
 # The per-line vocabulary: a stage of line V is named V-<stage> (mainline:
 # <stage>), runs with STABLE=V (mainline: without STABLE), and its kernels

@@ -32,8 +32,7 @@ pass=0 failn=0 proven=
 # kernels runs COMPARE_RERUNS (3) more times on each, in one VM per kernel
 # (build/vmtest/rerun/); prints the results, old kernel's first.  A difference
 # that does not reproduce (every rerun the same on both kernels) is reported
-# and counted as equal; one that does is a regression.  Under TCG a test
-# seldom fails once on either kernel (busy host, see selftests/guest/bounded).
+# and counted as equal; one that does is a regression.
 RERUNS=${COMPARE_RERUNS:-3}
 rerun() {
 	local model=$1 t=$2 k d line tmo i
@@ -59,12 +58,12 @@ while read -r model _; do
 	fi
 	while read -r t sp; do
 		sb=$(awk -v t="$t" '$1 == t {print $2}' "$B/$model/results")
-		if echo "$new_tests" | grep -qx "$t" && [ "$vs_base" = 1 ] && [ "$(mode_of "$t")" = skip-on-base ]; then
+		if grep -qx "$t" <<<"$new_tests" && [ "$vs_base" = 1 ] && [ "$(mode_of "$t")" = skip-on-base ]; then
 			if [ "$sb" = SKIP ] && [ "$sp" = PASS ]; then
 				v="ok (requires the series)"; pass=$((pass + 1)); proven="$proven $t"
 			else v="WRONG (must SKIP on base, PASS on patched)"; failn=$((failn + 1)); fi
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
-		elif echo "$new_tests" | grep -qx "$t" && [ "$vs_base" = 1 ]; then
+		elif grep -qx "$t" <<<"$new_tests" && [ "$vs_base" = 1 ]; then
 			if [ "$sb" = FAIL ] && [ "$sp" = PASS ]; then
 				v=ok; pass=$((pass + 1)); proven="$proven $t"
 			elif [ "$sb" = SKIP ] && [ "$sp" = SKIP ]; then
@@ -73,7 +72,7 @@ while read -r model _; do
 			printf '%-28s %-10s %-6s %-6s %s\n' "$t" "$model" "${sb:-none}" "$sp" "$v"
 		elif [ "$sb" = "$sp" ]; then
 			pass=$((pass + 1))
-			if [ "$sp" = FAIL ] && ! echo "$known" | grep -qx "$t"; then
+			if [ "$sp" = FAIL ] && ! grep -qx "$t" <<<"$known"; then
 				echo "compare: note: $t fails on $model on both kernels and is not a known failure of config/tests"
 			fi
 		else
@@ -97,7 +96,7 @@ done < <(qemu_models)
 if [ -f "$TOP/selftests/required-cases" ]; then
 	while read -r model t c; do
 		[ -f "$P/$model/tap.log" ] || continue
-		echo "$line_tests" | grep -qx "$t" || continue
+		grep -qx "$t" <<<"$line_tests" || continue
 		if grep -qE "^# ok [0-9]+ [a-z_]*\.?$c\$" "$P/$model/tap.log"; then
 			pass=$((pass + 1))
 		else
@@ -110,7 +109,7 @@ fi
 # PASS (or, for skip-on-base, from SKIP to PASS) on at least one model.
 if [ "$vs_base" = 1 ]; then
 	for t in $new_tests; do
-		echo " $proven " | grep -q " $t " && continue
+		grep -q " $t " <<<" $proven " && continue
 		echo "compare: $t never went from FAIL on $OLD to PASS on $NEW on any model"
 		failn=$((failn + 1))
 	done

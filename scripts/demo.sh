@@ -13,7 +13,8 @@
 # tables run here, "qemu V" tables in scripts/qemu-demo.sh.  Prints all
 # tables and "demo: N passed, N failed" over all rows.
 # DEMO_MATRIX="TABLE..." (default selftests/demo/vmm, qemu-7.2, qemu-10,
-# qemu-fix; scripts/check.sh runs the stable lines' tables this way);
+# qemu-fix, qemu-fix-bochs; scripts/check.sh runs the stable lines' tables
+# this way);
 # DEMO_QEMU=0 skips the QEMU tables.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -77,7 +78,7 @@ kfiles() { # kfiles KERNEL: extra files for the guest's /
 }
 D=$TOP/selftests/demo
 vmm_tables='' qemu_tables=''
-for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix}; do
+for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix $D/qemu-fix-bochs}; do
 	[ -f "$m" ] || die "no demo table $m"
 	table_rows "$m" >/dev/null
 	case $(table_client "$m") in
@@ -87,7 +88,7 @@ for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix}; do
 	esac
 done
 # shellcheck disable=SC2086
-if [ -n "$vmm_tables" ] && cat $vmm_tables | grep -qE '^source +[^ ]+ +deb510 '; then deb510; fi
+if [ -n "$vmm_tables" ] && grep -qhE '^source +[^ ]+ +deb510 ' $vmm_tables; then deb510; fi
 
 table=$out/table
 : >"$table"

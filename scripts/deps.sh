@@ -9,7 +9,7 @@ pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
 	patch genisoimage isolinux syslinux-common vgabios seabios)
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	grep -q "install ok installed" < <(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root or install them"

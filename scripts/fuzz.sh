@@ -73,7 +73,7 @@ for m in $MODELS_F; do
 	for d in "$out/$m-record" "$out/$m-replay"; do
 		if splat "$d"; then findings=$((findings + 1)) ks=1; fi
 	done
-	if echo "$r" | grep -q ' 0 differences$' && [ "$ks" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	if grep -q ' 0 differences$' <<<"$r" && [ "$ks" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 echo "fuzz: $inputs inputs, $findings findings, $secs s"
 echo "fuzz: $pass passed, $fail failed"

@@ -39,7 +39,7 @@ git clone -q --shared "$TREE" "$tmp/clone"
 mkdir -p "$tmp/build/logs"
 out=$(TREE="$tmp/clone" BUILD="$tmp/build" SERIES="$tmp/p/series" BRANCH=harness-broken \
 	"$TOP/scripts/apply.sh" 2>&1) && rc=0 || rc=$?
-[ "$rc" != 0 ] && echo "$out" | grep -q "patch does not apply: 9999-broken.patch"
+[ "$rc" != 0 ] && grep -q "patch does not apply: 9999-broken.patch" <<<"$out"
 res $? "a broken patch stops apply.sh naming it"
 
 # 2. git am patches/*.patch on the pristine tree.
@@ -108,7 +108,7 @@ if [ -f "$img" ] && [ -f "$BUILD/initramfs.cpio" ]; then
 	# 6. A hung guest is killed at the VM timeout and reported as a hang.
 	printf 'harness_hang 1000 /bin/sleep 1000\n' >"$tmp/hang.list"
 	out=$("$TOP/scripts/boot.sh" "$img" max,+svm "$tmp/hang.list" "$tmp/vm-hang" 20 2>&1) && rc=0 || rc=$?
-	[ "$rc" = 2 ] && echo "$out" | grep -q "VM HANG"
+	[ "$rc" = 2 ] && grep -q "VM HANG" <<<"$out"
 	res $? "a hung guest is killed after its timeout and reported"
 
 	# 7. A kernel splat (here a fake WARNING line written to the kernel log)

@@ -34,7 +34,7 @@ t_start=$(date +%s)
 need make gcc strip readelf ldd cpio git qemu-system-x86_64 timeout
 # The selftests' install rule (tools/testing/selftests/lib.mk) uses rsync.
 need rsync
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" ||
+grep -q "install ok installed" < <(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null) ||
 	die "busybox-static not installed; run 'make deps'"
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 for k in patched base; do
@@ -227,7 +227,7 @@ unexpected=() failed=()
 while read -r t r; do
 	[ "$r" = FAIL ] || continue
 	n=${t#*:}
-	echo " $series_tests " | grep -q " $t " && continue
+	grep -q " $t " <<<" $series_tests " && continue
 	if known_failure "$n"; then
 		log "patched: $t not ok, a known failure ($(test_note "$n"))"
 	else
@@ -240,7 +240,7 @@ fi
 if [ ${#failed[@]} -gt 0 ]; then
 	read -r -a onbase <<<"$(retry_until_pass base cmp "${failed[@]}")"
 	for t in "${failed[@]}"; do
-		if echo " ${onbase[*]-} " | grep -q " $t "; then
+		if grep -q " $t " <<<" ${onbase[*]-} "; then
 			log "patched: $t failed 5 times on patched and 5 times on base: the same result on both kernels, not a regression (logs: $ks/patched-retry*, $ks/base-cmp*)"
 		else
 			unexpected+=("$t")

@@ -125,7 +125,7 @@ while read -r t ms exp rest; do
 		texpect[$t]="${texpect[$t]} $o"
 	done
 	for m in ${tmodels[$t]}; do
-		printf '%s\n' "$all_models" "$bochs_models" | grep -qx -- "$m" ||
+		grep -qx -- "$m" < <(printf '%s\n' "$all_models" "$bochs_models") ||
 			die "$KUT_LIST: $t: '$m' is not a QEMU/TCG or Bochs host of config/hosts that make check runs"
 	done
 	file=$(cfg_get "$t" file) || die "$KUT_LIST: no test [$t] in $KUT's x86/unittests.cfg"
@@ -185,7 +185,7 @@ expect_of() {
 }
 models=()
 for m in $all_models $bochs_models; do
-	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $m "; then continue; fi
+	if [ -n "${MODELS:-}" ] && ! grep -q " $m " <<<" $MODELS "; then continue; fi
 	[ -z "$(tests_on "$m")" ] || models+=("$m")
 done
 [ ${#models[@]} -gt 0 ] || die "no host model to run (MODELS='${MODELS:-}')"
@@ -214,7 +214,7 @@ bochs_run() {
 	! grep -q '^# kernel splat' "$d/tap.log" || vmok[$k-$m]="kernel splat"
 }
 for m in "${models[@]}"; do
-	if echo "$bochs_models" | grep -qx -- "$m"; then
+	if grep -qx -- "$m" <<<"$bochs_models"; then
 		# The Bochs build of the host (built once, cached; a reported
 		# SKIP without its pinned source).
 		BOCHS_PHASE=build MODELS=$m "$TOP/scripts/bochs.sh" >"$out/bochs-build-$m.log" 2>&1 || true

@@ -40,7 +40,7 @@ while read -r p; do
 		ok "checkpatch $p$(grep -qE '^(ERROR|WARNING|CHECK):' "$log.raw" && echo " (documented exceptions only)")"
 	else
 		bad "checkpatch $p" "see $log"
-		sed 's/^/    /' "$log" | head -30
+		sed 's/^/    /' "$log" | head -30 || true
 	fi
 done <"$pdir/series"
 
@@ -82,7 +82,7 @@ if [ -n "$objs" ]; then
 	comm -13 "$out/warn-$kbase.txt" "$out/warn-$kpatched.txt" >"$out/warn-new.txt"
 	if [ -s "$out/warn-new.txt" ]; then
 		bad "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')" "new warnings: $out/warn-new.txt"
-		sed 's/^/    /' "$out/warn-new.txt" | head -20
+		sed 's/^/    /' "$out/warn-new.txt" | head -20 || true
 	else
 		ok "sparse+W=1 on $(echo "$objs" | tr '\n' ' ')($(wc -l <"$out/warn-$kpatched.txt") warnings on patched, all also on base)"
 	fi
@@ -104,7 +104,7 @@ if [ -n "$kd_files" ]; then
 	comm -13 "$out/kdoc-$kbase.txt" "$out/kdoc-$kpatched.txt" >"$out/kdoc-new.txt"
 	if [ -s "$out/kdoc-new.txt" ]; then
 		bad "kernel-doc" "see $out/kdoc-new.txt"
-		sed 's/^/    /' "$out/kdoc-new.txt" | head -20
+		sed 's/^/    /' "$out/kdoc-new.txt" | head -20 || true
 	else
 		ok "kernel-doc on $(echo "$kd_files" | wc -w) files"
 	fi

@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need cpio strip
 BUSYBOX=/bin/busybox
-dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" ||
+grep -q "install ok installed" < <(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null) ||
 	die "busybox-static not installed; run 'make deps'"
 MINIMAL=${MINIMAL:-0}
 if [ -n "${STABLE:-}" ]; then

@@ -27,8 +27,8 @@ ident=$(git -C "$TOP" var GIT_AUTHOR_IDENT 2>/dev/null | sed 's/ [0-9]* [-+][0-9
 sname=${ident% <*} semail=${ident##*<}
 semail=${semail%>}
 if [ -z "$ident" ] || [ -z "$sname" ] || [ "$sname" = "$ident" ] ||
-	echo "$semail" | grep -qiE '(noreply|\.example$|\.invalid$|@localhost$|^root@)' ||
-	echo "$sname" | grep -qiE '^(seed .*|root|linux-source import)$'; then
+	grep -qiE '(noreply|\.example$|\.invalid$|@localhost$|^root@)' <<<"$semail" ||
+	grep -qiE '^(seed .*|root|linux-source import)$' <<<"$sname"; then
 	cat >&2 <<EOF
 ERROR: refusing to write sendable mboxes: the sender identity is ${ident:-unset}.
 Patches are sent, and signed off, under your own name.  Set it for this

@@ -59,7 +59,7 @@ CONFIGURE_OPTS=(--cc="ccache gcc" --target-list=x86_64-softmmu --without-default
 	--audio-drv-list= --disable-install-blobs)
 
 for p in libglib2.0-dev libfdt-dev zlib1g-dev pkgconf python3-venv dpkg-dev; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+	grep -q "install ok installed" < <(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) ||
 		die "build dependency $p is not installed (apt-get install $p; scripts/deps.sh)"
 done
 
@@ -173,7 +173,7 @@ elif [ -f "$out" ] && [ ! "$bin/qemu-system-x86_64" -nt "$out" ] && [ ! "$0" -nt
 	log "qemu-fix-cpio: $out is up to date (build $sum)"
 	exit 0
 fi
-"$bin/qemu-system-x86_64" --version | grep -q "^QEMU emulator version 10\." ||
+grep -q "^QEMU emulator version 10\." < <("$bin/qemu-system-x86_64" --version) ||
 	die "$bin/qemu-system-x86_64 does not run or is not QEMU 10"
 
 # 3. The archive: binary, loader, DT_NEEDED closure (the host's libraries:
@@ -192,7 +192,7 @@ while read -r so path; do
 	cp -L "$path" "$root$P/$LIBDIR/$so"
 	nlib=$((nlib + 1))
 done < <(ldd "$bin/qemu-system-x86_64" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}')
-ldd "$bin/qemu-system-x86_64" | grep -q 'not found' && die "ldd: $(ldd "$bin/qemu-system-x86_64" | grep 'not found')"
+grep -q 'not found' < <(ldd "$bin/qemu-system-x86_64") && die "ldd: $(ldd "$bin/qemu-system-x86_64" | grep 'not found')"
 prefix_qemu_wrapper "$root" "$P" "Debian's QEMU $ver with patches/qemu/ (scripts/qemu-fix-cpio.sh), with bookworm's loader and libraries."
 v=$(prefix_qemu_check "$root" "$P" 10) || exit 1
 pack_cpio "$root" "$out"

@@ -46,7 +46,7 @@ pack_host_qemu() {
 # one is missing.
 _qemu_libs() {
 	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
-	ldd "$1" | grep -q 'not found' && die "ldd $1: a library is missing: $(ldd "$1" | grep 'not found')"
+	grep -q 'not found' < <(ldd "$1") && die "ldd $1: a library is missing: $(ldd "$1" | grep 'not found')"
 	return 0
 }
 

@@ -70,7 +70,7 @@ done
 tree=$(readlink -f "$obj/tree")
 bin=usr/bin/qemu-system-x86_64
 [ -f "$tree/$bin" ] || die "qemu-system-x86 has no /$bin"
-readelf -h "$tree/$bin" 2>/dev/null | grep -qE 'Machine: +Advanced Micro Devices X86-64' ||
+grep -qE 'Machine: +Advanced Micro Devices X86-64' < <(readelf -h "$tree/$bin" 2>/dev/null) ||
 	die "/$bin is not an x86-64 ELF"
 interp=$(readelf -l "$tree/$bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
 [ "$interp" = /lib64/ld-linux-x86-64.so.2 ] || die "unexpected PT_INTERP '$interp' of /$bin"
@@ -92,7 +92,7 @@ nlib=0
 while [ ${#queue[@]} -gt 0 ]; do
 	f=${queue[0]}
 	queue=("${queue[@]:1}")
-	objdump -p "$f" | grep -qE '^ +(RPATH|RUNPATH) ' && die "${f#"$tree"} has an RPATH/RUNPATH; not handled"
+	grep -qE '^ +(RPATH|RUNPATH) ' < <(objdump -p "$f") && die "${f#"$tree"} has an RPATH/RUNPATH; not handled"
 	for so in $(objdump -p "$f" | awk '$1 == "NEEDED" {print $2}'); do
 		[ -n "${have[$so]:-}" ] && continue
 		real=$(resolve "$so") ||
@@ -130,7 +130,7 @@ used=$( { for so in "${!have[@]}"; do echo "${have[$so]#"$tree"/}"; done
 	sed 's|^\./||; s|^lib/|usr/lib/|' | sort -u)
 for p in $pkgs; do
 	case $p in qemu-system-common) continue ;; esac
-	if ! awk -v p="$p" '$2 == p {print $1}' "$obj/owners" | sed 's|^/||' | grep -qxF -f - <(echo "$used"); then
+	if ! grep -qxF -f <(awk -v p="$p" '$2 == p {print $1}' "$obj/owners" | sed 's|^/||') <<<"$used"; then
 		log "qemu10-cpio: WARNING: package $p of $list is not needed (no library of the closure is in it)"
 	fi
 done

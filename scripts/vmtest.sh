@@ -12,7 +12,8 @@
 # summary line per model.  MODELS="a b" restricts the matrix.  FLAVOR=debug
 # runs the debug build (KASAN, UBSAN, KFENCE, lockdep) with longer timeouts.
 # A VM that hangs or crashes, a kernel splat, a host whose XSAVE features
-# differ from config/hosts, or (debug) missing checkers fail the run.
+# differ from config/hosts, a test binary the initramfs lacks, or (debug)
+# missing checkers fail the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 KERNEL=${KERNEL:-patched}
@@ -42,22 +43,28 @@ TEST_TIMEOUT=${TEST_TIMEOUT:-$((180 * slow))}
 flaky=$(tests_flagged flaky)
 rc_all=0
 while read -r model cpu xf list; do
-	if [ -n "${MODELS:-}" ] && ! echo " $MODELS " | grep -q " $model "; then continue; fi
+	if [ -n "${MODELS:-}" ] && ! grep -q " $model " <<<" $MODELS "; then continue; fi
 	[ -z "${LIST:-}" ] || list=$LIST
 	[ -z "${STABLE:-}" ] || list=regression
 	out=$outroot/$model
 	mkdir -p "$out"
 	runlist=$out/run.list
 	: >"$runlist"
+	missing=
 	names=$(tests_of regression fpu fail-on-base skip-on-base)
 	if [ "$list" = full ]; then
 		# The whole x86 KVM suite: every binary built from x86/.
 		names="$names $(cd "$BUILD/selftests/x86" && find . -maxdepth 1 -type f -perm -u+x -printf '%f\n' | LC_ALL=C sort)"
 	fi
 	for t in $names; do
-		echo "$have" | grep -qx "$t" || { echo "$t 1 false # missing" >>"$runlist"; continue; }
+		if ! grep -qx "$t" <<<"$have"; then
+			echo "vmtest: $t is not in $VM_INITRAMFS: it fails as missing" >&2
+			echo "$t 1 false # missing" >>"$runlist"
+			missing="$missing $t"
+			continue
+		fi
 		grep -q "^$t " "$runlist" && continue
-		if echo "$flaky" | grep -qx "$t"; then
+		if grep -qx "$t" <<<"$flaky"; then
 			echo "$t $((5 * TEST_TIMEOUT)) /bin/retry 5 /t/$t" >>"$runlist"
 		else
 			echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
@@ -79,6 +86,7 @@ while read -r model cpu xf list; do
 	note=
 	case $vrc in 0) ;; 2) note=" VM-HANG"; rc_all=1 ;; *) note=" VM-CRASH"; rc_all=1 ;; esac
 	if tap_splat "$out/tap.log"; then note="$note KERNEL-SPLAT"; rc_all=1; fi
+	if [ -n "$missing" ]; then note="$note MISSING(${missing# })"; rc_all=1; fi
 	if [ "$xf" != "${hxf:-?}" ]; then note="$note XFEATURES-MISMATCH(expected $xf)"; rc_all=1; fi
 	# A debug kernel must really run its checkers (config/debug.config).
 	chk=$(sed -n 's/^# checkers: //p' "$out/tap.log" 2>/dev/null | head -n1)

@@ -80,7 +80,7 @@ REFUSED_SREGS_MSG='Putting registers after init: Failed to set special registers
 qemu_refused() {
 	[ "$g" = FAILED ] && [ "$qexit" = "exited by itself, exit status $REFUSED_RC" ] &&
 		[ "$resumed" = no ] && [ "$dbg" = empty ] &&
-		sed -n 's/^# qemu: //p' "$t" | grep -qF -- "$1"
+		grep -qF -- "$1" < <(sed -n 's/^# qemu: //p' "$t")
 }
 
 # qemu_verdict WANT QUIRK RC LOG: the verdict of one QEMU destination row
