@@ -20,8 +20,8 @@
 #     on base, PASS on patched, or SKIP on both on a host without XSAVE;
 #     any other kind: the same result on both kernels);
 #  4. runs the migration rows of selftests/demo/vmm-bochs: its own sources
-#     saved on a Bochs host (the over-saving repro kernel on tigerlake: an
-#     image with AVX-512 components for a guest without them) and make
+#     saved on a Bochs host (the over-saving repro kernel on tigerlake, the
+#     compacted format, restored on haswell, the standard one) and make
 #     demo's state files (build/demo/src-<name>/state.b64), restored on
 #     these hosts by make demo's VMM (build/guest-bin/xsave_migrate), one
 #     boot per host and kernel with rows, each row's verdict that of make
@@ -280,8 +280,7 @@ done <<<"$hosts"
 # --- the migration rows -------------------------------------------------------
 # selftests/demo/vmm-bochs: raw-VMM rows with the destination on a Bochs
 # host.  A source row of the table runs on a Bochs host (the over-saving
-# repro kernel on tigerlake saves XSTATE_BV with the AVX-512 components for
-# a guest without them): xsave_migrate (build/guest-bin) saves the state in
+# repro kernel on tigerlake, the compacted format): xsave_migrate (build/guest-bin) saves the state in
 # the booted kernel (selftests/guest/demo-save), a run check as above; the
 # sources the table does not define are make demo's (build/demo/src-<name>/
 # state.b64).  Then one boot per host and kernel with rows, each row a test
