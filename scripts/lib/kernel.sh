@@ -25,6 +25,12 @@ worktree_at() {
 	local dir=$1 ref=$2 want
 	want=$(git -C "$TREE" rev-parse "$ref^{commit}" 2>/dev/null) ||
 		die "$TREE has no '$ref'"
+	# A worktree whose administrative files are gone (a run killed while
+	# it was being made, then "git worktree prune") is made again.
+	if [ -e "$dir/.git" ] && ! git -C "$dir" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		log "worktree $dir is broken (an interrupted run?): making it again"
+		rm -rf "$dir"
+	fi
 	if [ ! -e "$dir/.git" ]; then
 		mkdir -p "$(dirname "$dir")"
 		git -C "$TREE" worktree prune
