@@ -30,13 +30,9 @@ stable_lines=$(for v in $lines; do [ "$v" = "$MAINLINE" ] || echo "$v"; done)
 grep -q " $MAINLINE " <<<" $lines " && series=1 || series=0
 
 # The per-line vocabulary: a stage of line V is named V-<stage> (mainline:
-# <stage>), runs with STABLE=V (mainline: without STABLE), and its kernels
-# are stable-V-base and stable-V (mainline: base and patched).
+# <stage>) and runs with STABLE=V (mainline: without STABLE).
 pfx() { [ "$1" = "$MAINLINE" ] || echo "$1-"; }
 lenv() { if [ "$1" = "$MAINLINE" ]; then echo "-u STABLE"; else echo "STABLE=$1"; fi; }
-kname() { # kname V base|patched
-	if [ "$1" = "$MAINLINE" ]; then echo "$2"; elif [ "$2" = base ]; then echo "stable-$1-base"; else echo "stable-$1"; fi
-}
 logf() { echo "$BUILD/logs/check-$1.log"; }
 # lpfx NAME: "V: " for a stage of stable line V, nothing for mainline's.
 lpfx() { case $1 in [0-9]*-*) echo "${1%%-*}: " ;; esac; }
@@ -81,7 +77,8 @@ mutation() {
 	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: $name did not run (log: $(logf "$name"))" >>"$summary"; return; fi
 	read -r k n <<<"$l"
 	P=$((P + k)) F=$((F + n - k))
-	awk -v v="$([ "$v" = "$MAINLINE" ] || echo "$v: ")" 'NR > 1 && $3 != "killed" {print v "mutant not killed: " $0}' \
+	# mutate.sh's table: build/mutation (mainline), build/mutation-V.
+	awk -v v="$(lpfx "$name")" 'NR > 1 && $3 != "killed" {print v "mutant not killed: " $0}' \
 		"$BUILD/mutation$([ "$v" = "$MAINLINE" ] || echo "-$v")/table" >>"$summary" 2>/dev/null || true
 }
 # vm_stages V: vmtest on both kernels over the line's models, then compare.
@@ -140,8 +137,8 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		# The first failure ends the line's build (its VM stages need all).
 		# shellcheck disable=SC2086
 		if ! { bg_stage "$v-tree" rc env $e "$S/get-tree.sh" &&
-			bg_stage "$v-kernel-base" rc env $e KERNEL="$(kname "$v" base)" "$S/build-kernel.sh" &&
-			bg_stage "$v-kernel-patched" rc env $e KERNEL="$(kname "$v" patched)" "$S/build-kernel.sh" &&
+			bg_stage "$v-kernel-base" rc env $e KERNEL="stable-$v-base" "$S/build-kernel.sh" &&
+			bg_stage "$v-kernel-patched" rc env $e KERNEL="stable-$v" "$S/build-kernel.sh" &&
 			bg_stage "$v-selftests" rc env $e "$S/build-selftests.sh" &&
 			bg_stage "$v-initramfs" rc env $e "$S/mkinitramfs.sh"; }; then
 			continue

@@ -49,7 +49,7 @@ rerun() {
 		tap_results "$d/run.list" "$d/tap.log" | awk '{print $2}'
 	done | tr '\n' ' ' | sed 's/ $//'
 }
-if [ -n "${STABLE:-}" ]; then initramfs=$(stable_dir "$STABLE")/initramfs.cpio; else initramfs=$BUILD/initramfs.cpio; fi
+initramfs=$(line_initramfs)
 printf '%-28s %-10s %-6s %-6s %s\n' "new test" model "$OLD" "$NEW" verdict
 while read -r model _; do
 	if [ ! -f "$B/$model/results" ] || [ ! -f "$P/$model/results" ]; then

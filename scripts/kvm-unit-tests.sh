@@ -17,7 +17,7 @@
 #      them), one VM per kernel (build/base, then build/patched) that runs
 #      the model's tests one after the other, QEMU inside the VM with
 #      -accel kvm, each bounded in time: a QEMU/TCG host (scripts/boot.sh,
-#      nested SVM) or a Bochs host (scripts/bochs-run.sh with the same
+#      nested SVM) or a Bochs host (scripts/bochs-boot.sh with the same
 #      archive, nested VMX; the Bochs build of scripts/bochs.sh).
 # Criterion, per test and model: the same result on base and patched, that
 # result is the list's expectation (a SKIP for a feature the model lacks is
@@ -108,7 +108,7 @@ seconds() {
 # the QEMU/TCG hosts of config/hosts that make check runs ("all": every one)
 # and its Bochs hosts.
 all_models=$(qemu_models | awk '{print $1}')
-bochs_models=$(strip_comments "$HOSTS" | awk '$2 == "bochs" && $9 == "yes" {print $1}')
+bochs_models=$(bochs_models)
 declare -A bound=() tmodels=() texpect=()
 tests=()
 root=$out/root
@@ -190,76 +190,47 @@ for m in $all_models $bochs_models; do
 done
 [ ${#models[@]} -gt 0 ] || die "no host model to run (MODELS='${MODELS:-}')"
 declare -A vmok=() skipped=()
-# bochs_run MODEL KERNEL DIR: the model's tests in one Bochs run of KERNEL
-# (scripts/bochs-run.sh with kut.cpio); DIR gets run.list, tap.log (the
-# run's results.txt) and the run's files; vmok as for a QEMU VM.
-bochs_run() {
-	local m=$1 k=$2 d=$3 cpu build bin t cmds=() tmo=300 maxb=0 brc=0 st
-	read -r cpu build < <(strip_comments "$HOSTS" | awk -v m="$m" '$1 == m {print $3, $4}')
-	bin=$BUILD/bochs/$build/bochs/bochs
-	: >"$d/run.list"
-	for t in $(tests_on "$m"); do
-		cmds+=(-c "$t /bin/kvm-unit-test $t ${bound[$t]}")
-		echo "$t" >>"$d/run.list"
-		tmo=$((tmo + bound[$t] + 30))
-		[ "${bound[$t]}" -le "$maxb" ] || maxb=${bound[$t]}
-	done
-	log "kvm-unit-tests: $k on $m (Bochs '$build', cpu $cpu): $(wc -l <"$d/run.list") tests, run bound ${tmo}s"
-	"$TOP/scripts/bochs-run.sh" -t "$tmo" -T $((maxb + 60)) -C "$out/kut.cpio" "${cmds[@]}" \
-		"$bin" "$cpu" "$BUILD/$k/bzImage" "$d" </dev/null >"$d/bochs-run.log" 2>&1 || brc=$?
-	cp "$d/results.txt" "$d/tap.log" 2>/dev/null || : >"$d/tap.log"
-	vmok[$k-$m]=ok
-	st=$(sed -n 's/^status: //p' "$d/summary.txt" 2>/dev/null)
-	[ "$brc" = 0 ] || vmok[$k-$m]="Bochs run did not finish (${st:-no status}, bochs-run rc=$brc; see $d/summary.txt)"
-	! grep -q '^# kernel splat' "$d/tap.log" || vmok[$k-$m]="kernel splat"
-}
 for m in "${models[@]}"; do
+	# A QEMU/TCG host: boot.sh with its -cpu; a Bochs host: bochs-boot.sh
+	# with its name, after its Bochs build (built once, cached; a reported
+	# SKIP without its pinned source).
+	boot=boot.sh target=$(cpu_of "$m") vmtmo0=120
 	if grep -qx -- "$m" <<<"$bochs_models"; then
-		# The Bochs build of the host (built once, cached; a reported
-		# SKIP without its pinned source).
 		BOCHS_PHASE=build MODELS=$m "$TOP/scripts/bochs.sh" >"$out/bochs-build-$m.log" 2>&1 || true
 		if grep -q '^bochs: SKIP' "$out/bochs-build-$m.log"; then
 			echo "kvm-unit-tests: SKIP host $m: $(sed -n 's/^bochs: SKIP //p' "$out/bochs-build-$m.log" | head -n1)"
 			skipped[$m]=1
 			continue
 		fi
-		for k in base patched; do
-			d=$out/$k/$m
-			rm -rf "$d"
-			mkdir -p "$d"
-			t0=$(date +%s)
-			bochs_run "$m" "$k" "$d"
-			echo "$k-$m $(($(date +%s) - t0))" >>"$out/times"
-			tap_results "$d/run.list" "$d/tap.log" >"$d/results"
-			log "kvm-unit-tests: $k on $m: $(awk '{print $2}' "$d/results" | sort | uniq -c | awk '{printf "%s %s ", $1, $2}')in $(($(date +%s) - t0)) s (${vmok[$k-$m]})"
-		done
-		continue
+		boot=bochs-boot.sh target=$m vmtmo0=300
 	fi
-	cpu=$(cpu_of "$m")
 	for k in base patched; do
 		d=$out/$k/$m
+		rm -rf "$d"
 		mkdir -p "$d"
 		: >"$d/run.list"
-		vmtmo=120
+		vmtmo=$vmtmo0
 		for t in $(tests_on "$m"); do
 			# The init's bound is a backstop: the runner kills QEMU first.
 			echo "$t $((bound[$t] + 30)) /bin/kvm-unit-test $t ${bound[$t]}" >>"$d/run.list"
 			vmtmo=$((vmtmo + bound[$t] + 30))
 		done
-		log "kvm-unit-tests: $k on $m (-cpu $cpu): $(wc -l <"$d/run.list") tests, VM bound ${vmtmo}s"
+		log "kvm-unit-tests: $k on $m ($boot $target): $(wc -l <"$d/run.list") tests, VM bound ${vmtmo}s"
 		t0=$(date +%s)
 		vrc=0
 		VM_INITRAMFS=$out/initramfs.cpio VM_CPIO=$out/kut.cpio \
-			"$TOP/scripts/boot.sh" "$BUILD/$k/bzImage" "$cpu" "$d/run.list" "$d" "$vmtmo" >/dev/null || vrc=$?
+			"$TOP/scripts/$boot" "$BUILD/$k/bzImage" "$target" "$d/run.list" "$d" "$vmtmo" >/dev/null || vrc=$?
 		echo "$k-$m $(($(date +%s) - t0))" >>"$out/times"
 		tap_results "$d/run.list" "$d/tap.log" >"$d/results"
 		vmok[$k-$m]=ok
 		case $vrc in
 		0) ;;
-		2) vmok[$k-$m]="VM hang (no power-off within ${vmtmo}s)" ;;
-		*) vmok[$k-$m]="VM crash (boot.sh rc=$vrc)" ;;
+		2) vmok[$k-$m]="VM hang (no end within ${vmtmo}s; see $d)" ;;
+		*) vmok[$k-$m]="VM crash ($boot rc=$vrc)" ;;
 		esac
-		! tap_splat "$d/tap.log" || vmok[$k-$m]="kernel splat"
+		# The kernel splat line of the guest's init (boot.sh) or of
+		# bochs-run.sh's init.
+		! { tap_splat "$d/tap.log" || grep -q '^# kernel splat' "$d/tap.log"; } || vmok[$k-$m]="kernel splat"
 		log "kvm-unit-tests: $k on $m: $(awk '{print $2}' "$d/results" | sort | uniq -c | awk '{printf "%s %s ", $1, $2}')in $(($(date +%s) - t0)) s (${vmok[$k-$m]})"
 	done
 done

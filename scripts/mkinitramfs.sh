@@ -15,12 +15,8 @@ BUSYBOX=/bin/busybox
 grep -q "install ok installed" < <(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null) ||
 	die "busybox-static not installed; run 'make deps'"
 MINIMAL=${MINIMAL:-0}
-if [ -n "${STABLE:-}" ]; then
-	sdir=$(stable_dir "$STABLE")
-	out=${1:-$sdir/initramfs.cpio} src=$sdir/selftests
-else
-	out=${1:-$BUILD/initramfs.cpio} src=$BUILD/selftests
-fi
+out=${1:-$(line_initramfs)}
+if [ -n "${STABLE:-}" ]; then src=$(stable_dir "$STABLE")/selftests; else src=$BUILD/selftests; fi
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}

@@ -19,12 +19,12 @@ MUTANTS=${MUTANTS:-$TOP/selftests/mutants}
 MODEL=$(first_model max-noavx)
 TESTS=${MUTANT_TESTS:-xsave_trim_test}
 kimg=patched
-export VM_INITRAMFS=$BUILD/initramfs.cpio
+VM_INITRAMFS=$(line_initramfs)
+export VM_INITRAMFS
 out=$BUILD/mutation
 if [ -n "${STABLE:-}" ]; then
 	kimg=stable-$STABLE
 	MUTANTS=$TOP/selftests/mutants/stable-$STABLE
-	VM_INITRAMFS=$(stable_dir "$STABLE")/initramfs.cpio
 	out=$BUILD/mutation-$STABLE
 fi
 kernel_dirs "$kimg"

@@ -101,9 +101,6 @@ for k in $kernels; do
 	tend kernel-repro
 done
 
-# bochs_host CPU: "cpu build" of the Bochs host of config/hosts named CPU;
-# empty for a QEMU -cpu model.
-bochs_host() { strip_comments "$HOSTS" | awk -v h="$1" '$1 == h && $2 == "bochs" {print $3, $4}'; }
 # bochs_ready HOST: its Bochs build exists (scripts/bochs.sh builds it once;
 # without the pinned source it says why and this fails).
 bochs_ready() {
@@ -111,25 +108,13 @@ bochs_ready() {
 		! grep -q '^bochs: SKIP' "$out/bochs-build-$1.log"
 }
 # boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status (VM_CPIO:
-# $qcpios).  CPU a Bochs host of config/hosts: the same guest in Bochs
-# (scripts/bochs-run.sh: the archives with -C, FILES with -f, each entry of
-# LIST with -c), its results as DIR/tap.log; 0 if the run reached its end,
-# else 2.
+# $qcpios); CPU a Bochs host of config/hosts: the same in Bochs
+# (scripts/bochs-boot.sh).
 boot() {
-	local rc=0 kimg=$BUILD/$1/bzImage bh bcpu build n t cmd opts=() f c
-	bh=$(bochs_host "$2")
-	if [ -n "$bh" ]; then
-		read -r bcpu build <<<"$bh"
-		for c in $qcpios; do opts+=(-C "$c"); done
-		for f in ${5:-}; do opts+=(-f "$f"); done
-		while read -r n t cmd; do opts+=(-c "$n $cmd" -T "$t"); done <"$3"
-		"$S/bochs-run.sh" -t "$tmo" "${opts[@]}" "$BUILD/bochs/$build/bochs/bochs" "$bcpu" "$kimg" "$4" \
-			</dev/null >"$4.bochs-run.log" 2>&1 || rc=2
-		{ cat "$4/results.txt"; sed -n 's/^# host-xcr0: /# host-xfeatures: /p' "$4/results.txt"; } >"$4/tap.log" 2>/dev/null
-		return $rc
-	fi
+	local rc=0 b=boot.sh
+	[ -z "$(bochs_host "$2")" ] || b=bochs-boot.sh
 	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpios" VM_FILES="${5:-}" \
-		"$S/boot.sh" "$kimg" "$2" "$3" "$4" "$tmo" >/dev/null || rc=$?
+		"$S/$b" "$BUILD/$1/bzImage" "$2" "$3" "$4" "$tmo" >/dev/null || rc=$?
 	return $rc
 }
 tapval() { sed -n "s/^# $2//p" "$1" | head -n1; }

@@ -24,10 +24,8 @@ if [ -n "${STABLE:-}" ]; then
 	base) kname=stable-$STABLE-base ;;
 	patched) kname=stable-$STABLE ;;
 	esac
-	VM_INITRAMFS=$(stable_dir "$STABLE")/initramfs.cpio
-else
-	VM_INITRAMFS=$BUILD/initramfs.cpio
 fi
+VM_INITRAMFS=$(line_initramfs)
 export VM_INITRAMFS
 kdir=$BUILD/$kname${FLAVOR:+-$FLAVOR}
 img=$kdir/bzImage

@@ -59,6 +59,12 @@ kernel_dirs() {
 	esac
 }
 
+# line_initramfs: the test initramfs of the line (scripts/mkinitramfs.sh):
+# build/initramfs.cpio, with STABLE=V build/stable/V/initramfs.cpio.
+line_initramfs() {
+	if [ -n "${STABLE:-}" ]; then echo "$(stable_dir "$STABLE")/initramfs.cpio"; else echo "$BUILD/initramfs.cpio"; fi
+}
+
 # kernel_field LINE N: field N of LINE's row of config/kernels (2 package,
 # 3 suite, 4 tested version, 5 sha256, 6 patch dir, 7 selftests);
 # stable_versions: the lines after mainline.

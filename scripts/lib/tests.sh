@@ -22,6 +22,10 @@ test_note() { tests_rows | awk -v t="$1" '$1 == t && !d {for (i = 1; i <= 6; i++
 HOSTS=$TOP/config/hosts
 qemu_models() { strip_comments "$HOSTS" | awk '$2 == "qemu-tcg" && $9 == "yes" {print $1, $3, $6, $8}'; }
 cpu_of() { strip_comments "$HOSTS" | awk -v m="$1" '$1 == m && $2 == "qemu-tcg" {print $3}'; }
+# bochs_models: the Bochs hosts make check runs; bochs_host HOST: "<Bochs
+# cpu model> <Bochs build>" of a Bochs host (empty if there is no such host).
+bochs_models() { strip_comments "$HOSTS" | awk '$2 == "bochs" && $9 == "yes" {print $1}'; }
+bochs_host() { strip_comments "$HOSTS" | awk -v h="$1" '$1 == h && $2 == "bochs" {print $3, $4}'; }
 # first_model DEFAULT: the first model of MODELS, the one knob that chooses
 # CPU models for every stage (a stage that runs one model takes the first).
 first_model() { local m; read -r m _ <<<"${MODELS:-}"; echo "${m:-$1}"; }
