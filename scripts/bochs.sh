@@ -280,10 +280,10 @@ done <<<"$hosts"
 # --- the migration rows -------------------------------------------------------
 # selftests/demo/vmm-bochs: raw-VMM rows with the destination on a Bochs
 # host.  A source row of the table runs on a Bochs host (the over-saving
-# repro kernel on tigerlake, the compacted format): xsave_migrate (build/guest-bin) saves the state in
-# the booted kernel (selftests/guest/demo-save), a run check as above; the
-# sources the table does not define are make demo's (build/demo/src-<name>/
-# state.b64).  Then one boot per host and kernel with rows, each row a test
+# repro kernel on tigerlake, the compacted format): xsave_migrate
+# (build/guest-bin) saves the state in the booted kernel
+# (selftests/guest/demo-save), a run check as above; the sources the table
+# does not define are make demo's (build/demo/src-<name>/state.b64).  Then one boot per host and kernel with rows, each row a test
 # of it (selftests/guest/demo-load), its verdict that of make demo.  Rows
 # whose state file or VMM is missing are a SKIP ("run make demo first").
 dmatrix=$TOP/selftests/demo/vmm-bochs
