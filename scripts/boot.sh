@@ -38,7 +38,7 @@ qpid=$!
 # Progress: echo each result line as the guest writes it.
 seen=0
 while kill -0 "$qpid" 2>/dev/null; do
-	sleep 2
+	sleep 0.5
 	if [ -f "$out/tap.log" ]; then
 		n=$(grep -cE '^(ok|not ok) ' "$out/tap.log" || true)
 		if [ "$n" -gt "$seen" ]; then
