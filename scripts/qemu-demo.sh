@@ -19,7 +19,9 @@
 # QEMU/TCG (boot() below).
 # Prints the tables, "qemu-demo table NAME (QEMU V): N passed, N failed"
 # after each and "qemu-demo: N passed, N failed" over all of them.
-# Env: VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10).
+# Env: VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10: at most that long
+# a destination runs its guest after the resume; 20 verified ticks or a FAIL
+# end it after 2 s).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
