@@ -13,20 +13,21 @@
 #     the guest wrapper selftests/kselftest/run (/dev/std* links, /dev/shm);
 #     run_kselftest.sh and runner.sh themselves run under busybox sh;
 #  3. boots build/patched/bzImage on -cpu max,+svm and runs run_kselftest.sh
-#     on the kvm collection plus x86:xstate_mxcsr_{64,32}, less the tests of
-#     config/tests flagged slow-tcg (KSFT_ALL=1: the whole collection); parses
-#     its KTAP output: a well-formed plan, every series test "ok" and not
-#     SKIP, no "not ok" but the known failures of config/tests; any other
-#     test not ok on patched
-#     gets four more attempts and fails the stage only if it never passes
-#     there and passes on base (same result on both kernels);
+#     on the series' tests (the whole x86 KVM suite runs on both kernels in
+#     vmtest; KSFT_ALL=1: the kvm collection plus x86:xstate_mxcsr_{64,32},
+#     less the tests of config/tests flagged slow-tcg; KSFT_ALL=2: the whole
+#     collection); parses its KTAP output: a well-formed plan, every series
+#     test "ok" and not SKIP, no "not ok" but the known failures of
+#     config/tests; any other test not ok on patched gets four more attempts
+#     and fails the stage only if it never passes there and passes on base
+#     (same result on both kernels);
 #  4. boots build/base/bzImage with the same install and runs the series'
 #     tests there: each new test must give what its kind in config/tests says
 #     (skip-on-base: SKIP, fail-on-base: not ok), state_test must pass, and
 #     the known failures flagged "config" must fail there too.
 # Ends with "kselftest: N passed, N failed"; exits non-zero on any failure.
 # Logs and VM output: build/kselftest/ (kept).
-# Environment: MODELS (the first is used; default max), KSFT_ALL=1, KSFT_TIMEOUT=S (the
+# Environment: MODELS (the first is used; default max), KSFT_ALL=1|2, KSFT_TIMEOUT=S (the
 # runner's per-test timeout, -o; default: the collections' settings files).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -172,22 +173,33 @@ known_failure() {
 	return 1
 }
 
-# Patched: the kvm collection (less the tests flagged slow-tcg) and the
-# series' x86 selftest.
-args=(-c kvm -t x86:xstate_mxcsr_64 -t x86:xstate_mxcsr_32)
-if [ "${KSFT_ALL:-0}" != 1 ]; then
-	for t in $(tests_flagged slow-tcg); do
-		grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "config/tests flags $t slow-tcg, not in the kvm collection"
-		args+=(-S "kvm:$t")
-	done
-fi
+# Patched: the series' tests (the whole x86 KVM suite already runs on both
+# kernels in vmtest and is compared test by test there; this stage is the
+# runner's path).  KSFT_ALL=1: the kvm collection less the tests flagged
+# slow-tcg, and the series' x86 selftests; KSFT_ALL=2: the whole collection.
+ksft_all=${KSFT_ALL:-0}
+case $ksft_all in
+0)
+	args=()
+	for t in $series_tests; do args+=(-t "$t"); done
+	vmtmo=300 ;;
+1|2)
+	args=(-c kvm -t x86:xstate_mxcsr_64 -t x86:xstate_mxcsr_32)
+	vmtmo=1200
+	if [ "$ksft_all" = 1 ]; then
+		vmtmo=900
+		for t in $(tests_flagged slow-tcg); do
+			grep -qx "kvm:$t" "$inst/kselftest-list.txt" || die "config/tests flags $t slow-tcg, not in the kvm collection"
+			args+=(-S "kvm:$t")
+		done
+	fi ;;
+*) die "KSFT_ALL=$ksft_all: 0, 1 or 2" ;;
+esac
 [ -z "${KSFT_TIMEOUT:-}" ] || args+=(-o "$KSFT_TIMEOUT")
 out=$ks/patched
 brc=0
 # Hard bound on the whole run (each test also has the runner's timeout,
-# 120 s from kvm/settings); the default run takes about 4 min.
-vmtmo=900
-[ "${KSFT_ALL:-0}" != 1 ] || vmtmo=1200
+# 120 s from kvm/settings); the collection takes about 4 min.
 vm patched "$out" "${KSFT_VM_TIMEOUT:-$vmtmo}" "${args[@]}" || brc=$?
 check_run patched "$out" "$brc"
 res=$out/results
