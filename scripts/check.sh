@@ -12,8 +12,10 @@
 # Two lanes: the VM stages in the foreground (QEMU/TCG keeps one CPU busy);
 # the builds that need no VM (Bochs, QEMU with patches/qemu/, the debug
 # kernel, mainline's bisect and lint, every stable line's tree, kernels,
-# bisect, lint and selftests) in a background lane at nice 10.  Every stage
-# is timed (build/stage-times) and logged (build/logs/check-<stage>.log);
+# bisect, lint and selftests) in a background lane at nice 10.  The
+# foreground waits for the background stages it needs next (bg_wait), so
+# a stable line's VM stages start as soon as its kernels are built.  Every
+# stage is timed (build/stage-times) and logged (build/logs/check-<stage>.log);
 # ends with "N passed, N failed".  CHECK_DEMO=0 leaves the demo rows out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -107,10 +109,14 @@ if [ "$series" = 1 ]; then
 	fatal initramfs "$S/mkinitramfs.sh"
 fi
 
-# The background lane.  Nothing in the foreground edits build/linux or
-# build/patched before "wait" (mutation does, and runs after it).  Each
-# stage writes "<name> <rc> <kind>" to $bgres (kind rc: its exit status is
-# one check; lint: one check per "lint:" line) and its log as usual.
+# The background lane.  Each stage writes "<name> <rc> <kind>" to $bgres
+# (kind rc: its exit status is one check; lint: one check per "lint:"
+# line; mark: not a check, a line's builds are done: rc 0 when all passed)
+# and its log as usual.  The foreground waits for what it needs next
+# (bg_wait), not for the whole lane.  Order: what the foreground needs
+# first.  Nothing in the foreground edits a line's tree (mutation does)
+# while a background stage reads it: mutation waits for the line's lint,
+# and mainline's also for the debug kernel and bisect.
 bgres=$BUILD/check-background
 : >"$bgres"
 bg_stage() { # bg_stage NAME KIND CMD...
@@ -122,6 +128,8 @@ bg_stage() { # bg_stage NAME KIND CMD...
 	return "$rc"
 }
 (
+	# At nice 10: the VM stages' timing-sensitive tests keep their CPU.
+	renice -n 10 -p "$BASHPID" >/dev/null
 	if [ "$series" = 1 ]; then
 		# Bochs first: the foreground's bochs stage waits for its build.
 		bg_stage bochs-build rc env BOCHS_PHASE=build "$S/bochs.sh" || true
@@ -132,17 +140,25 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		bg_stage lint lint "$S/lint.sh" || true
 		bg_stage bisect rc "$S/bisect.sh" || true
 	fi
+	# The stable lines' builds (their VM stages need them), then their
+	# bisect and lint.
 	for v in $stable_lines; do
 		e=$(lenv "$v")
 		# The first failure ends the line's build (its VM stages need all).
 		# shellcheck disable=SC2086
-		if ! { bg_stage "$v-tree" rc env $e "$S/get-tree.sh" &&
+		if bg_stage "$v-tree" rc env $e "$S/get-tree.sh" &&
 			bg_stage "$v-kernel-base" rc env $e KERNEL="stable-$v-base" "$S/build-kernel.sh" &&
 			bg_stage "$v-kernel-patched" rc env $e KERNEL="stable-$v" "$S/build-kernel.sh" &&
 			bg_stage "$v-selftests" rc env $e "$S/build-selftests.sh" &&
-			bg_stage "$v-initramfs" rc env $e "$S/mkinitramfs.sh"; }; then
-			continue
+			bg_stage "$v-initramfs" rc env $e "$S/mkinitramfs.sh"; then
+			echo "$v-built 0 mark" >>"$bgres"
+		else
+			echo "$v-built 1 mark" >>"$bgres"
 		fi
+	done
+	for v in $stable_lines; do
+		grep -q "^$v-built 0 " "$bgres" || continue
+		e=$(lenv "$v")
 		# shellcheck disable=SC2086
 		bg_stage "$v-bisect" rc env $e "$S/bisect.sh" || true
 		# shellcheck disable=SC2086
@@ -151,15 +167,30 @@ bg_stage() { # bg_stage NAME KIND CMD...
 ) </dev/null &
 bgpid=$!
 log "background lane started (pid $bgpid); logs: $BUILD/logs/check-<stage>.log"
+# bg_wait NAME...: until each of these background stages has finished (or
+# the lane has ended); the time waited goes to the stage times.
+bg_wait() {
+	local n t0
+	t0=$(date +%s)
+	for n in "$@"; do
+		while ! grep -q "^$n " "$bgres" && kill -0 "$bgpid" 2>/dev/null; do sleep 2; done
+	done
+	echo "bg-wait:$(echo "$*" | tr ' ' ,) $(($(date +%s) - t0))" >>"$STAGE_TIMES"
+}
 
 if [ "$series" = 1 ]; then
 	# The postings as they would be sent, signed by a test identity (the
 	# repository keeps a placeholder, which postings.sh refuses;
-	# harness-test checks that): each applies alone onto the base and
-	# passes checkpatch, and b4 writes the mails of each (dry run).
+	# harness-test checks that): send.sh runs postings.sh (each posting
+	# applies alone onto the base and passes checkpatch; its "postings: N
+	# passed, N failed" counts), then b4 writes the mails of each (dry run;
+	# its exit status is one more check).
 	sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
-	counted postings '^postings: [0-9]+ passed' '^postings: .* FAILED' "${sender[@]}" "$S/postings.sh"
-	check send "${sender[@]}" "$S/send.sh" || true
+	rc=0
+	stage send "${sender[@]}" "$S/send.sh" 2>&1 | tee "$(logf send)" || rc=${PIPESTATUS[0]}
+	tally "$(logf send)" '^postings: [0-9]+ passed'
+	grep -E '^postings: .* FAILED' "$(logf send)" >>"$summary" || true
+	tally_rc send "$rc" "$(logf send)"
 	vm_stages "$MAINLINE"
 	# The kselftest runner path (the selftests' install target and
 	# run_kselftest.sh in the guest).
@@ -176,23 +207,11 @@ if [ "$series" = 1 ]; then
 	counted bochs '^bochs: ' '^bochs: (FAILED|SKIP)' "$S/bochs.sh"
 fi
 
-t0=$(date +%s)
-log "waiting for the background lane"
-wait "$bgpid" || true
-echo "bg-wait $(($(date +%s) - t0))" >>"$STAGE_TIMES"
-while read -r name rc kind; do
-	if [ "$kind" = lint ]; then
-		grep '^lint: ' "$(logf "$name")" | sed "s/^/$(lpfx "$name")/" || true
-		tally_lint "$(logf "$name")" "$(lpfx "$name")"
-	else
-		tally_rc "$name" "$rc" "$(logf "$name")"
-	fi
-done <"$bgres"
-
 if [ "$series" = 1 ]; then
 	# Deliberate bugs in the series' kernel code must each fail a named
 	# case of the series' tests (the new tests skip on base, so this is
 	# their proof).
+	bg_wait kernel-patched-debug lint bisect
 	mutation "$MAINLINE"
 	# The debug kernel over the matrix (regression list): no splat, no
 	# hang, and the same result as the non-debug patched kernel.
@@ -206,23 +225,43 @@ if [ "$series" = 1 ]; then
 		MODELS="max max-noavx noxsave" "$S/fuzz.sh"
 fi
 
-# The stable lines whose build stages all passed: their VM stages, then
-# their migration rows in one demo run.
+# The stable lines whose build stages all passed: their VM stages as each
+# line is built, their migration rows in one demo run, then their mutants
+# (after the line's lint, which reads its tree).
 built=
 for v in $stable_lines; do
-	if ! grep -q "^$v-initramfs 0 " "$bgres"; then
-		F=$((F + 1)); echo "FAILED: $v: not built (see the failed $v- stage above)" | tee -a "$summary"
+	bg_wait "$v-built"
+	if ! grep -q "^$v-built 0 " "$bgres"; then
+		F=$((F + 1)); echo "FAILED: $v: not built (see the failed $v- stage below)" | tee -a "$summary"
 		continue
 	fi
 	built="$built $v"
 	vm_stages "$v"
-	mutation "$v"
 done
 if [ -n "$built" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
 	d=$TOP/selftests/demo
 	counted stable-demo '^demo: [0-9]+ passed' '^(demo: (the|no) |qemu-demo: SKIP)' \
 		env DEMO_MATRIX="$d/vmm-stable $d/qemu-7.2-stable $d/qemu-10-stable $d/qemu-fix-stable" "$S/demo.sh"
 fi
+for v in $built; do
+	bg_wait "$v-lint"
+	mutation "$v"
+done
+
+t0=$(date +%s)
+log "waiting for the background lane"
+wait "$bgpid" || true
+echo "bg-wait $(($(date +%s) - t0))" >>"$STAGE_TIMES"
+while read -r name rc kind; do
+	case $kind in
+	lint)
+		grep '^lint: ' "$(logf "$name")" | sed "s/^/$(lpfx "$name")/" || true
+		tally_lint "$(logf "$name")" "$(lpfx "$name")" ;;
+	mark) ;;
+	*) tally_rc "$name" "$rc" "$(logf "$name")" ;;
+	esac
+done <"$bgres"
+
 [ "${CHECK_DEMO:-1}" = 1 ] || echo "note: CHECK_DEMO=0: the migration rows were not run" | tee -a "$summary"
 [ "$(echo "$lines" | wc -w)" = "$(strip_comments "$KERNELS" | wc -l)" ] ||
 	echo "note: CHECK_LINES=\"$lines\": only these kernel lines were checked" | tee -a "$summary"
