@@ -13,7 +13,7 @@
 # tables run here, "qemu V" tables in scripts/qemu-demo.sh.  Prints all
 # tables and "demo: N passed, N failed" over all rows.
 # DEMO_MATRIX="TABLE..." (default selftests/demo/vmm, qemu-7.2, qemu-10,
-# qemu-fix; scripts/check.sh runs the stable lines' tables this way);
+# qemu-fix, qemu-control; scripts/check.sh runs the stable lines' tables this way);
 # DEMO_QEMU=0 skips the QEMU tables.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -77,7 +77,7 @@ kfiles() { # kfiles KERNEL: extra files for the guest's /
 }
 D=$TOP/selftests/demo
 vmm_tables='' qemu_tables=''
-for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix}; do
+for m in ${DEMO_MATRIX:-$D/vmm $D/qemu-7.2 $D/qemu-10 $D/qemu-fix $D/qemu-control}; do
 	[ -f "$m" ] || die "no demo table $m"
 	table_rows "$m" >/dev/null
 	case $(table_client "$m") in

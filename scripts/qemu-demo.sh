@@ -12,9 +12,12 @@
 #        (scripts/qemu10-cpio.sh);
 #   fix  trixie's source with patches/qemu/ (the userspace half), built by
 #        scripts/qemu-fix-cpio.sh (KVM only; a cold build took 7 min on the
-#        loaded 2-core machine, make check does it in its background lane).
-# Usage: qemu-demo.sh [TABLE...] (default: selftests/demo/qemu-7.2, qemu-10
-# and qemu-fix; scripts/demo.sh passes the QEMU tables of DEMO_MATRIX).
+#        loaded 2-core machine, make check does it in its background lane);
+#   control  the same build without the patch's functional change (its
+#        code motion kept), beside it in the same archive.
+# Usage: qemu-demo.sh [TABLE...] (default: selftests/demo/qemu-7.2, qemu-10,
+# qemu-fix and qemu-control; scripts/demo.sh passes the QEMU tables of
+# DEMO_MATRIX).
 # A row whose cpu is a Bochs host of config/hosts runs in Bochs instead of
 # QEMU/TCG (boot() below).
 # Prints the tables, "qemu-demo table NAME (QEMU V): N passed, N failed"
@@ -27,7 +30,7 @@ set -euo pipefail
 S=$TOP/scripts
 need qemu-system-x86_64 cpio gzip base64 timeout
 D=$TOP/selftests/demo
-matrices=${*:-$D/qemu-7.2 $D/qemu-10 $D/qemu-fix}
+matrices=${*:-$D/qemu-7.2 $D/qemu-10 $D/qemu-fix $D/qemu-control}
 tmo=${VM_TIMEOUT:-420}
 load_s=${LOAD_SECONDS:-10}
 out=$BUILD/qemu-demo
@@ -45,10 +48,11 @@ qemu_bin() {
 	7.2) echo /usr/bin/qemu-system-x86_64 ;;
 	10) echo /qemu10/bin/qemu-system-x86_64 ;;
 	fix) echo /qemu-fix/bin/qemu-system-x86_64 ;;
-	*) die "unknown QEMU '$1' (7.2, 10 or fix)" ;;
+	control) echo /qemu-fix/bin/qemu-system-x86_64-unpatched ;;
+	*) die "unknown QEMU '$1' (7.2, 10, fix or control)" ;;
 	esac
 }
-qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; fix) echo "$BUILD/qemu-fix.cpio" ;; esac; }
+qemu_cpio() { case $1 in 7.2) echo "$BUILD/qemu.cpio" ;; 10) echo "$BUILD/qemu10.cpio" ;; fix | control) echo "$BUILD/qemu-fix.cpio" ;; esac; }
 # table_qemu TABLE: the QEMU of its destinations (its "client qemu V" line).
 table_qemu() {
 	local c
@@ -72,7 +76,7 @@ done
 tstart
 "$S/qemu-cpio.sh" "$BUILD/qemu.cpio"
 case " $all_qemus " in *" 10 "*) "$S/qemu10-cpio.sh" "$BUILD/qemu10.cpio" ;; esac
-case " $all_qemus " in *" fix "*) "$S/qemu-fix-cpio.sh" "$BUILD/qemu-fix.cpio" ;; esac
+case " $all_qemus " in *" fix "* | *" control "*) "$S/qemu-fix-cpio.sh" "$BUILD/qemu-fix.cpio" ;; esac
 # A minimal base initramfs (busybox and the harness's init; QEMU comes in
 # VM_CPIO), so this demo does not depend on the selftests.
 MINIMAL=1 "$S/mkinitramfs.sh" "$out/initramfs.cpio"

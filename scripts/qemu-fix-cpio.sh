@@ -25,11 +25,16 @@
 #   - the cache: the binary and kvmvapic.bin are kept in
 #     build/qemu-fix/bin-SUM, SUM = sha256 of the .dsc, the patches and the
 #     configure options; a run with the same SUM builds nothing;
+#   - the control: the same tree with Debian's target/i386/xsave_helper.c
+#     (the patch's functional change left out; its code motion between
+#     cpu.c and cpu.h kept) built again in the same object directory (one
+#     file compiled), kept as qemu-system-x86_64-unpatched beside the binary;
 #   - the archive: everything under /qemu-fix so that nothing clashes with
-#     QEMU 7.2's files: the binary, the host's (bookworm's) dynamic loader and
+#     QEMU 7.2's files: the binaries, the host's (bookworm's) dynamic loader and
 #     the libraries of the binary's DT_NEEDED closure, kvmvapic.bin,
-#     /qemu-fix/VERSIONS, and the wrapper /qemu-fix/bin/qemu-system-x86_64
-#     (the layout and the wrapper of scripts/qemu-pack.sh).
+#     /qemu-fix/VERSIONS, and the wrappers /qemu-fix/bin/qemu-system-x86_64
+#     and (the control) /qemu-fix/bin/qemu-system-x86_64-unpatched (the
+#     layout and the wrapper of scripts/qemu-pack.sh).
 # Needs (scripts/deps.sh): gcc ninja-build pkgconf python3-venv
 # libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev (dpkg-source) git cpio.
 # Usage: qemu-fix-cpio.sh [OUT.cpio]   (default build/qemu-fix.cpio)
@@ -53,6 +58,9 @@ mkdir -p "$top" "$srcc"
 # cache.
 exec 9>"$top/lock"
 flock 9
+# The control leaves out the patch's change of this file (the rest of
+# patches/qemu/ moves a helper and a mask from cpu.c to cpu.h).
+CONTROL_FILE=target/i386/xsave_helper.c
 CONFIGURE_OPTS=(--cc="ccache gcc" --target-list=x86_64-softmmu --without-default-features
 	--enable-kvm --disable-tcg --disable-plugins --enable-fdt=system --disable-download --disable-docs
 	--disable-user --disable-tools --disable-werror --disable-debug-info
@@ -110,7 +118,8 @@ fi
 sum=$( { cat "$dsc"; for p in "${patches[@]}"; do echo "patch ${p##*/}"; cat "$p"; done
 	printf '%s\n' "${CONFIGURE_OPTS[@]}"; } | sha256sum | cut -c1-16)
 bin=$top/bin-$sum
-if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ]; then
+if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ] ||
+	{ [ ${#patches[@]} -gt 0 ] && [ ! -x "$bin/qemu-system-x86_64-unpatched" ]; }; then
 	t0=$(date +%s)
 	# meson >= 1.5 (QEMU 10.0); bookworm has 1.0.1.
 	if ! { command -v meson >/dev/null &&
@@ -164,8 +173,24 @@ if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ]; then
 	rm -rf "$top"/bin-*
 	mkdir -p "$bin"
 	cp "$obj/qemu-system-x86_64" "$obj/pc-bios/optionrom/kvmvapic.bin" "$bin/"
+	# The control: the same tree, configuration and compiler with Debian's
+	# $CONTROL_FILE, i.e. without the patch's functional change; what
+	# else the patch changes must be code motion only (checked: the tree
+	# then differs from Debian's in cpu.c and cpu.h alone), so that only
+	# that file is compiled again.
+	if [ ${#patches[@]} -gt 0 ]; then
+		git -C "$src" checkout -q debian -- "$CONTROL_FILE"
+		other=$(git -C "$src" diff --name-only debian -- . ':!target/i386/cpu.c' ':!target/i386/cpu.h')
+		[ -z "$other" ] || die "the control differs from Debian's source in more than code motion: $other"
+		nice -n 19 ninja -C "$obj" -j "$JOBS" qemu-system-x86_64 >"$top/build-control.log" 2>&1 ||
+			die "the control build failed, see $top/build-control.log"
+		git -C "$src" checkout -q fix -- "$CONTROL_FILE"
+		cp "$obj/qemu-system-x86_64" "$bin/qemu-system-x86_64-unpatched"
+		log "qemu-fix-cpio: the control: $(grep -c 'Compiling' "$top/build-control.log") file(s) compiled again"
+	fi
 	{ echo "qemu-source $ver"
 	  git -C "$src" log --format='patch %h %s' debian..HEAD
+	  [ ${#patches[@]} -eq 0 ] || echo "control qemu-system-x86_64-unpatched: Debian's $CONTROL_FILE"
 	  echo "meson $(meson --version)"
 	  echo "gcc $(gcc -dumpfullversion)"; } >"$bin/VERSIONS"
 	log "qemu-fix-cpio: built QEMU $ver + ${#patches[@]} patch(es) in $(( $(date +%s) - t0 )) s"
@@ -182,6 +207,7 @@ root=$top/root
 rm -rf "$root"
 mkdir -p "$root$P/$LIBDIR/qemu" "$root$P/usr/bin" "$root$P/usr/share/qemu" "$root$P/bin"
 cp "$bin/qemu-system-x86_64" "$root$P/usr/bin/"
+[ ! -f "$bin/qemu-system-x86_64-unpatched" ] || cp "$bin/qemu-system-x86_64-unpatched" "$root$P/usr/bin/"
 cp "$bin/kvmvapic.bin" "$root$P/usr/share/qemu/"
 cp "$bin/VERSIONS" "$root$P/VERSIONS"
 interp=$(readelf -l "$bin/qemu-system-x86_64" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
@@ -195,6 +221,11 @@ done < <(ldd "$bin/qemu-system-x86_64" | awk '$2 == "=>" && $3 ~ /^\// {print $1
 grep -q 'not found' < <(ldd "$bin/qemu-system-x86_64") && die "ldd: $(ldd "$bin/qemu-system-x86_64" | grep 'not found')"
 prefix_qemu_wrapper "$root" "$P" "Debian's QEMU $ver with patches/qemu/ (scripts/qemu-fix-cpio.sh), with bookworm's loader and libraries."
 v=$(prefix_qemu_check "$root" "$P" 10) || exit 1
+if [ -f "$root$P/usr/bin/qemu-system-x86_64-unpatched" ]; then
+	prefix_qemu_wrapper "$root" "$P" "The control: the same build with Debian's $CONTROL_FILE, without the functional change of patches/qemu/ (scripts/qemu-fix-cpio.sh)." \
+		qemu-system-x86_64-unpatched
+	prefix_qemu_check "$root" "$P" 10 qemu-system-x86_64-unpatched >/dev/null || exit 1
+fi
 pack_cpio "$root" "$out"
 log "qemu-fix-cpio: $out: ${v#QEMU emulator version } + $(grep -c '^patch ' "$bin/VERSIONS") patch(es)" \
 	"(build $sum), $nlib libraries + loader, $(du -m "$out" | cut -f1) MiB"

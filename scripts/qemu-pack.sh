@@ -66,35 +66,36 @@ pack_cpio() {
 # it.
 QEMU_LIBDIR=usr/lib/x86_64-linux-gnu
 
-# prefix_qemu_wrapper ROOT P WHAT: the wrapper ROOT/P/bin/qemu-system-x86_64:
-# P's binary under P's loader (--library-path, so that children such as the
+# prefix_qemu_wrapper ROOT P WHAT [NAME]: the wrapper ROOT/P/bin/NAME (default
+# qemu-system-x86_64): P's binary P/usr/bin/NAME under P's loader (--library-path, so that children such as the
 # "exec:" migration's shell do not inherit the library path), -L for the
 # data directory (QEMU's own lookup goes via /proc/self/exe, which is the
 # loader here) and QEMU_MODULE_DIR in P (QEMU 7.2's modules are never looked
 # at).  WHAT: its comment, which QEMU this is.
 prefix_qemu_wrapper() {
-	local root=$1 p=$2 l=$QEMU_LIBDIR
+	local root=$1 p=$2 l=$QEMU_LIBDIR n=${4:-qemu-system-x86_64}
 	mkdir -p "$root$p/bin" "$root$p/$l/qemu"
-	cat >"$root$p/bin/qemu-system-x86_64" <<W
+	cat >"$root$p/bin/$n" <<W
 #!/bin/sh
 # $3
 # LD_PRELOAD from the caller applies.
 QEMU_MODULE_DIR=$p/$l/qemu exec $p/$l/ld-linux-x86-64.so.2 \\
-	--library-path $p/$l $p/usr/bin/qemu-system-x86_64 -L $p/usr/share/qemu "\$@"
+	--library-path $p/$l $p/usr/bin/$n -L $p/usr/share/qemu "\$@"
 W
-	chmod +x "$root$p/bin/qemu-system-x86_64"
+	chmod +x "$root$p/bin/$n"
 }
 
-# prefix_qemu_check ROOT P MAJOR: on the host, the packed QEMU runs from its
-# own loader and libraries only (the same command at ROOT/P, which the host
-# sees instead of P) and is version MAJOR.x; prints its version line.  Call
-# as v=$(prefix_qemu_check ...) || exit 1.
+# prefix_qemu_check ROOT P MAJOR [NAME]: on the host, the packed QEMU (NAME,
+# default qemu-system-x86_64) runs from its own loader and libraries only
+# (the same command at ROOT/P, which the host sees instead of P) and is
+# version MAJOR.x; prints its version line.  Call as v=$(prefix_qemu_check
+# ...) || exit 1.
 prefix_qemu_check() {
-	local d=$1$2 l=$QEMU_LIBDIR v list
-	v=$("$d/$l/ld-linux-x86-64.so.2" --library-path "$d/$l" "$d/usr/bin/qemu-system-x86_64" --version 2>&1 |
+	local d=$1$2 l=$QEMU_LIBDIR v list n=${4:-qemu-system-x86_64}
+	v=$("$d/$l/ld-linux-x86-64.so.2" --library-path "$d/$l" "$d/usr/bin/$n" --version 2>&1 |
 		head -n1) || die "the packed QEMU does not run: $v"
 	case $v in "QEMU emulator version $3."*) ;; *) die "the packed QEMU says '$v', expected version $3.x" ;; esac
-	list=$(env -i "$d/$l/ld-linux-x86-64.so.2" --list --library-path "$d/$l" "$d/usr/bin/qemu-system-x86_64" 2>&1) ||
+	list=$(env -i "$d/$l/ld-linux-x86-64.so.2" --list --library-path "$d/$l" "$d/usr/bin/$n" 2>&1) ||
 		die "ld.so --list of the packed QEMU failed: $list"
 	! grep -q 'not found' <<<"$list" || die "packed QEMU: $(grep 'not found' <<<"$list")"
 	if awk '$2 == "=>" && $3 ~ /^\// {print $3}' <<<"$list" | grep -v "^$d/" >&2; then
