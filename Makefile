@@ -7,7 +7,7 @@ KERNEL ?= patched
 export KERNEL FLAVOR MODELS LIST
 
 .PHONY: all help deps tree apply kernel kernels selftests initramfs vmtest \
-	compare bisect lint export check check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model bochs kvm-unit-tests clean
+	compare bisect lint export check check-debug check-stable demo demo-qemu-fix send fuzz repro-tree harness-test mutate postings fuzz-soak bench kselftest fuzz-model bochs kvm-unit-tests clean
 
 all: check
 
@@ -67,6 +67,9 @@ mutate: ## deliberate bugs in the series must each fail a named test case
 
 check: ## everything, every kernel line (what .ci/run runs)
 	@$(S)/check.sh
+
+check-debug: ## make check plus the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over the matrix, and the fuzz run on it
+	@CHECK_DEBUG=1 $(S)/check.sh
 
 check-stable: ## make check of the stable lines only (the rows of config/kernels after mainline)
 	@CHECK_LINES="$$(sed 's/#.*//; /^[[:space:]]*$$/d' config/kernels | awk 'NR > 1 {print $$1}')" $(S)/check.sh

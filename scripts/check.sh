@@ -7,11 +7,12 @@
 # series-level stages run with the mainline line: the ABI model test,
 # postings and send, kselftest, KVM-unit-tests, the harness's own tests, the
 # migration demo (mainline rows, then the stable lines' rows), the Bochs
-# hosts, the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over the matrix
-# and a bounded KVM_SET_XSAVE fuzz run on it.
+# hosts and a bounded KVM_SET_XSAVE fuzz run; with CHECK_DEBUG=1 (make
+# check-debug) also the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over
+# the matrix, and the fuzz run on it.
 # Two lanes: the VM stages in the foreground (QEMU/TCG keeps one CPU busy);
 # the builds that need no VM (Bochs, QEMU with patches/qemu/, the debug
-# kernel, mainline's bisect and lint, every stable line's tree, kernels,
+# kernel (CHECK_DEBUG=1), mainline's bisect and lint, every stable line's tree, kernels,
 # bisect, lint and selftests) in a background lane at nice 10.  The
 # foreground waits for the background stages it needs next (bg_wait), so
 # a stable line's VM stages start as soon as its kernels are built.  Every
@@ -29,6 +30,8 @@ summary=$BUILD/check-summary
 lines=$(echo "${CHECK_LINES:-$(strip_comments "$KERNELS" | awk '{print $1}')}" | xargs)
 for v in $lines; do kernel_field "$v" 1 >/dev/null; done
 stable_lines=$(for v in $lines; do [ "$v" = "$MAINLINE" ] || echo "$v"; done)
+debug=${CHECK_DEBUG:-0}
+case $debug in 0 | 1) ;; *) die "CHECK_DEBUG=$debug: 0 or 1" ;; esac
 grep -q " $MAINLINE " <<<" $lines " && series=1 || series=0
 
 # The per-line vocabulary: a stage of line V is named V-<stage> (mainline:
@@ -136,7 +139,8 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		# QEMU with patches/qemu/ for the demo's userspace-half rows
 		# (lint runs QEMU's checkpatch in its source).
 		bg_stage qemu-fix-build rc "$S/qemu-fix-cpio.sh" || true
-		bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
+		[ "$debug" = 0 ] ||
+			bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
 		bg_stage lint lint "$S/lint.sh" || true
 		bg_stage bisect rc "$S/bisect.sh" || true
 	fi
@@ -211,17 +215,20 @@ if [ "$series" = 1 ]; then
 	# Deliberate bugs in the series' kernel code must each fail a named
 	# case of the series' tests (the new tests skip on base, so this is
 	# their proof).
-	bg_wait kernel-patched-debug lint bisect
+	if [ "$debug" = 1 ]; then bg_wait kernel-patched-debug lint bisect; else bg_wait lint bisect; fi
 	mutation "$MAINLINE"
 	# The debug kernel over the matrix (regression list): no splat, no
 	# hang, and the same result as the non-debug patched kernel.
-	if [ -f "$BUILD/patched-debug/bzImage" ]; then
+	if [ "$debug" = 1 ] && [ -f "$BUILD/patched-debug/bzImage" ]; then
 		check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh" || true
 		counted compare-debug '^compare: [0-9]+ passed' "$CMP_REPORT" env OLD=patched NEW=patched-debug "$S/compare.sh"
 	fi
-	# Bounded fuzz with a fixed seed (deterministic inputs) on the debug
-	# kernel + differential replay (recorded on base, replayed on debug).
-	counted fuzz '[0-9]+ passed' 'FINDING|[1-9][0-9]* differences|no result' env FLAVOR=debug FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 \
+	# Bounded fuzz with a fixed seed (deterministic inputs) on the patched
+	# kernel (CHECK_DEBUG=1: the debug kernel) + differential replay
+	# (recorded on base, replayed there).
+	fl=
+	[ "$debug" = 0 ] || fl=debug
+	counted fuzz '[0-9]+ passed' 'FINDING|[1-9][0-9]* differences|no result' env FLAVOR="$fl" FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 \
 		MODELS="max max-noavx noxsave" "$S/fuzz.sh"
 fi
 
@@ -263,6 +270,8 @@ while read -r name rc kind; do
 done <"$bgres"
 
 [ "${CHECK_DEMO:-1}" = 1 ] || echo "note: CHECK_DEMO=0: the migration rows were not run" | tee -a "$summary"
+[ "$debug" = 1 ] || [ "$series" = 0 ] ||
+	echo "note: CHECK_DEBUG=0: the debug kernel (KASAN, UBSAN, KFENCE, lockdep) was not built; make check-debug runs it" | tee -a "$summary"
 [ "$(echo "$lines" | wc -w)" = "$(strip_comments "$KERNELS" | wc -l)" ] ||
 	echo "note: CHECK_LINES=\"$lines\": only these kernel lines were checked" | tee -a "$summary"
 
