@@ -119,7 +119,7 @@ fi
 # (bg_wait), not for the whole lane.  Order: what the foreground needs
 # first.  Nothing in the foreground edits a line's tree (mutation does)
 # while a background stage reads it: mutation waits for the line's lint,
-# and mainline's also for the debug kernel and bisect.
+# and mainline's also for its bisect (the debug kernel is built before).
 bgres=$BUILD/check-background
 : >"$bgres"
 bg_stage() { # bg_stage NAME KIND CMD...
@@ -141,11 +141,9 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		bg_stage qemu-fix-build rc "$S/qemu-fix-cpio.sh" || true
 		[ "$debug" = 0 ] ||
 			bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
-		bg_stage lint lint "$S/lint.sh" || true
-		bg_stage bisect rc "$S/bisect.sh" || true
 	fi
-	# The stable lines' builds (their VM stages need them), then their
-	# bisect and lint.
+	# The stable lines' builds (their VM stages need them), then mainline's
+	# lint and bisect, then the stable lines' bisect and lint.
 	for v in $stable_lines; do
 		e=$(lenv "$v")
 		# The first failure ends the line's build (its VM stages need all).
@@ -160,6 +158,10 @@ bg_stage() { # bg_stage NAME KIND CMD...
 			echo "$v-built 1 mark" >>"$bgres"
 		fi
 	done
+	if [ "$series" = 1 ]; then
+		bg_stage lint lint "$S/lint.sh" || true
+		bg_stage bisect rc "$S/bisect.sh" || true
+	fi
 	for v in $stable_lines; do
 		grep -q "^$v-built 0 " "$bgres" || continue
 		e=$(lenv "$v")
@@ -211,30 +213,24 @@ if [ "$series" = 1 ]; then
 	counted bochs '^bochs: ' '^bochs: (FAILED|SKIP)' "$S/bochs.sh"
 fi
 
+# In the order of what the background lane finishes first: the fuzz run
+# (it needs nothing from there but, with CHECK_DEBUG=1, the debug kernel),
+# the stable lines' VM stages as each line is built and their migration
+# rows, mainline's mutants (after its lint and bisect, which read its
+# tree) and the debug kernel's runs, the stable lines' mutants (after
+# their lint).
 if [ "$series" = 1 ]; then
-	# Deliberate bugs in the series' kernel code must each fail a named
-	# case of the series' tests (the new tests skip on base, so this is
-	# their proof).
-	if [ "$debug" = 1 ]; then bg_wait kernel-patched-debug lint bisect; else bg_wait lint bisect; fi
-	mutation "$MAINLINE"
-	# The debug kernel over the matrix (regression list): no splat, no
-	# hang, and the same result as the non-debug patched kernel.
-	if [ "$debug" = 1 ] && [ -f "$BUILD/patched-debug/bzImage" ]; then
-		check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh" || true
-		counted compare-debug '^compare: [0-9]+ passed' "$CMP_REPORT" env OLD=patched NEW=patched-debug "$S/compare.sh"
-	fi
 	# Bounded fuzz with a fixed seed (deterministic inputs) on the patched
 	# kernel (CHECK_DEBUG=1: the debug kernel) + differential replay
 	# (recorded on base, replayed there).
 	fl=
-	[ "$debug" = 0 ] || fl=debug
+	if [ "$debug" = 1 ]; then fl=debug; bg_wait kernel-patched-debug; fi
 	counted fuzz '[0-9]+ passed' 'FINDING|[1-9][0-9]* differences|no result' env FLAVOR="$fl" FUZZ_SECONDS=20 SEED=20261122 DIFF_ITERS=1000 \
 		MODELS="max max-noavx noxsave" "$S/fuzz.sh"
 fi
 
 # The stable lines whose build stages all passed: their VM stages as each
-# line is built, their migration rows in one demo run, then their mutants
-# (after the line's lint, which reads its tree).
+# line is built, then their migration rows in one demo run.
 built=
 for v in $stable_lines; do
 	bg_wait "$v-built"
@@ -249,6 +245,20 @@ if [ -n "$built" ] && [ "${CHECK_DEMO:-1}" = 1 ]; then
 	d=$TOP/selftests/demo
 	counted stable-demo '^demo: [0-9]+ passed' '^(demo: (the|no) |qemu-demo: SKIP)' \
 		env DEMO_MATRIX="$d/vmm-stable $d/qemu-7.2-stable $d/qemu-10-stable $d/qemu-fix-stable" "$S/demo.sh"
+fi
+
+if [ "$series" = 1 ]; then
+	# Deliberate bugs in the series' kernel code must each fail a named
+	# case of the series' tests (the new tests skip on base, so this is
+	# their proof).
+	bg_wait lint bisect
+	mutation "$MAINLINE"
+	# The debug kernel over the matrix (regression list): no splat, no
+	# hang, and the same result as the non-debug patched kernel.
+	if [ "$debug" = 1 ] && [ -f "$BUILD/patched-debug/bzImage" ]; then
+		check vmtest-debug env KERNEL=patched FLAVOR=debug LIST=regression "$S/vmtest.sh" || true
+		counted compare-debug '^compare: [0-9]+ passed' "$CMP_REPORT" env OLD=patched NEW=patched-debug "$S/compare.sh"
+	fi
 fi
 for v in $built; do
 	bg_wait "$v-lint"
