@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage: build the kernel after every patch of the series, incrementally, in
-# a dedicated worktree (build/bisect/linux, objects in build/bisect/obj), plus
+# a dedicated worktree (build/bisect/linux, objects in build/bisect/obj;
+# a patch that changes only tools/ leaves the kernel as it was), plus
 # the KVM selftests after every patch that touches tools/ (only the tests it
 # changes when it changes nothing else; and the x86 selftests after one that
 # touches tools/testing/selftests/x86).  Fails naming the
@@ -47,11 +48,16 @@ for c in $commits; do
 			die "bisect: configuration failed, see $log"
 		echo "$cfgsum" >"$obj/.cfgsum"
 	fi
-	if ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" bzImage >>"$log" 2>&1; then
+	# A patch that changes nothing outside tools/ leaves the kernel as it
+	# was after the patch before (built there, or at the first patch that
+	# touches the kernel): no kernel build for it.
+	what=kernel
+	if [ -f "$obj/arch/x86/boot/bzImage" ] && git -C "$src" diff --quiet "$c~1" "$c" -- . ':!tools'; then
+		what="kernel unchanged"
+	elif ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" bzImage >>"$log" 2>&1; then
 		grep -E 'error:' "$log" | head -5 >&2
 		die "bisect: patch $i/$total does not build: $subj (log: $log)"
 	fi
-	what=kernel
 	if git -C "$src" diff --quiet "$c~1" "$c" -- tools/; then :; else
 		make -C "$src" O="$obj-hdr" ARCH=x86_64 -s headers >>"$log" 2>&1 ||
 			die "bisect: patch $i/$total: headers failed: $subj (log: $log)"
@@ -72,8 +78,8 @@ for c in $commits; do
 			grep -E 'error:' "$log" | head -5 >&2
 			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
 		fi
-		what="kernel+selftests (${targets[*]##*/})"
-		[ ${#targets[@]} -gt 0 ] || what="kernel+selftests (all)"
+		what="$what, selftests (${targets[*]##*/})"
+		[ ${#targets[@]} -gt 0 ] || what="$what, selftests (all)"
 		if ! git -C "$src" diff --quiet "$c~1" "$c" -- tools/testing/selftests/x86; then
 			mkdir -p "$obj-selftests-x86"
 			if ! make -C "$src/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$obj-selftests-x86" \
@@ -81,7 +87,7 @@ for c in $commits; do
 				grep -E 'error:' "$log" | head -5 >&2
 				die "bisect: patch $i/$total breaks the x86 selftests build: $subj (log: $log)"
 			fi
-			what="kernel+selftests+x86 selftests"
+			what="$what, x86 selftests"
 		fi
 	fi
 	printf '    bisect %d/%d ok (%s, %ds): %s\n' "$i" "$total" "$what" "$(($(date +%s) - t0))" "$subj" >&2
