@@ -78,8 +78,7 @@ for c in $commits; do
 			grep -E 'error:' "$log" | head -5 >&2
 			die "bisect: patch $i/$total breaks the KVM selftests build: $subj (log: $log)"
 		fi
-		what="$what, selftests (${targets[*]##*/})"
-		[ ${#targets[@]} -gt 0 ] || what="$what, selftests (all)"
+		if [ ${#targets[@]} -gt 0 ]; then what="$what, selftests (${targets[*]##*/})"; else what="$what, selftests (all)"; fi
 		if ! git -C "$src" diff --quiet "$c~1" "$c" -- tools/testing/selftests/x86; then
 			mkdir -p "$obj-selftests-x86"
 			if ! make -C "$src/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$obj-selftests-x86" \
