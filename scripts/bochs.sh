@@ -101,7 +101,7 @@ build() {
 	return $rc
 }
 build_locked() {
-	local name=$1 row tarball sha patchf args got psha key dir t0
+	local name=$1 row tarball sha patchf args got psha key dir t0 pf patches
 	row=$(build_row "$name")
 	read -r _ tarball sha patchf args <<<"$row"
 	dir=$bx/$name
@@ -110,8 +110,12 @@ build_locked() {
 		bad "build $name: $THIRD_PARTY/$tarball has sha256 $got, config/bochs-builds says $sha"
 		return 1
 	fi
-	psha=-
-	if [ "$patchf" != - ]; then psha=$(sha256sum "$TOP/$patchf" | cut -d' ' -f1); fi
+	# patchf: "-" or comma-separated patches, applied in order.
+	psha=- patches=()
+	if [ "$patchf" != - ]; then
+		IFS=, read -r -a patches <<<"$patchf"
+		psha=$(cd "$TOP" && cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
+	fi
 	key=$(printf '%s\n' "tarball $sha" "patch $psha" "configure $args" \
 		"cc $(gcc --version | head -n1)" "cxx $(g++ --version | head -n1)" | sha256sum | cut -d' ' -f1)
 	if [ -x "$dir/bochs/bochs" ] && [ "$(cat "$dir/key" 2>/dev/null)" = "$key" ]; then
@@ -126,10 +130,12 @@ build_locked() {
 	# The tarball holds <prefix>/bochs/: the tree lands in $dir.tmp/bochs.
 	tar -xJf "$THIRD_PARTY/$tarball" -C "$dir.tmp" --strip-components=1
 	[ -x "$dir.tmp/bochs/configure" ] || { bad "build $name: no bochs/configure in $tarball"; return 1; }
-	if [ "$patchf" != - ] && ! patch -p0 --batch --forward -d "$dir.tmp/bochs" <"$TOP/$patchf" >"$dir.tmp/patch.log" 2>&1; then
-		bad "build $name: $patchf does not apply (see $dir.tmp/patch.log)"
-		return 1
-	fi
+	for pf in "${patches[@]}"; do
+		if ! patch -p0 --batch --forward -d "$dir.tmp/bochs" <"$TOP/$pf" >>"$dir.tmp/patch.log" 2>&1; then
+			bad "build $name: $pf does not apply (see $dir.tmp/patch.log)"
+			return 1
+		fi
+	done
 	# shellcheck disable=SC2086 # the configure arguments are words
 	if ! (cd "$dir.tmp/bochs" && ./configure $args) >"$dir.tmp/configure.log" 2>&1; then
 		tail -n 20 "$dir.tmp/configure.log"
