@@ -192,11 +192,9 @@ if [ "$series" = 1 ]; then
 	# passed, N failed" counts), then b4 writes the mails of each (dry run;
 	# its exit status is one more check).
 	sender=(env GIT_AUTHOR_NAME="Check Sender" GIT_AUTHOR_EMAIL=check.sender@example.org)
-	rc=0
-	stage send "${sender[@]}" "$S/send.sh" 2>&1 | tee "$(logf send)" || rc=${PIPESTATUS[0]}
+	check send "${sender[@]}" "$S/send.sh" || true
 	tally "$(logf send)" '^postings: [0-9]+ passed'
 	grep -E '^postings: .* FAILED' "$(logf send)" >>"$summary" || true
-	tally_rc send "$rc" "$(logf send)"
 	vm_stages "$MAINLINE"
 	# The kselftest runner path (the selftests' install target and
 	# run_kselftest.sh in the guest).
