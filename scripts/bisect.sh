@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Stage: build the kernel after every patch of the series, incrementally, in
-# a dedicated worktree (build/bisect/linux, objects in build/bisect/obj;
-# a patch that changes only tools/ leaves the kernel as it was), plus
+# the line's build worktree (build/base/linux, objects in build/base/obj, the
+# base kernel's: the configuration is the same, so the first patch rebuilds
+# only what it changes; a patch that changes only tools/ leaves the kernel as
+# it was), plus
 # the KVM selftests after every patch that touches tools/ (only the tests it
 # changes when it changes nothing else; and the x86 selftests after one that
 # touches tools/testing/selftests/x86).  Fails naming the
 # first patch that breaks the build.  STABLE=V: the backport of
-# patches/stable/V (build/stable/V/bisect; only the KVM selftests of
+# patches/stable/V (build/stable/V/base; only the KVM selftests of
 # config/tests for V, as build-selftests.sh builds them there).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need make gcc ccache git
-base=$BASE_TAG src=$BUILD/bisect/linux obj=$BUILD/bisect/obj
+need make gcc ccache git flock
+base=$BASE_TAG
 fragments=("$TOP/config/kvm.config")
 targets=()
 if [ -n "${STABLE:-}" ]; then
-	src=$(stable_dir "$STABLE")/bisect/linux obj=$(stable_dir "$STABLE")/bisect/obj
 	[ ! -f "$TOP/config/stable-$STABLE.config" ] || fragments+=("$TOP/config/stable-$STABLE.config")
 fi
 # stable_targets: the line's KVM tests of config/tests that exist at the
@@ -27,7 +28,10 @@ stable_targets() {
 		[ ! -f "$src/tools/testing/selftests/kvm/x86_64/$t.c" ] || targets+=("$obj-selftests/x86_64/$t")
 	done
 }
+kernel_dirs "${STABLE:+stable-$STABLE-}base"
+src=$KSRC obj=$KOBJ
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+worktree_lock "$src"
 commits=$(git -C "$TREE" rev-list --reverse "$base"..series)
 [ -n "$commits" ] || { log "bisect: series is empty"; exit 0; }
 mkdir -p "$BUILD/logs"

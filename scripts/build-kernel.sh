@@ -8,14 +8,17 @@
 #                         (branch series of build/stable/V/linux) -> build/stable-V/bzImage
 #   KERNEL=stable-V-base  Debian's V, unpatched (tag vV-debian)  -> build/stable-V-base/bzImage
 # FLAVOR=debug adds config/debug.config -> build/<kernel>-debug/bzImage.
-# base and repro build from git worktrees of build/linux (build/base/linux,
-# build/repro/linux); patched builds whatever build/linux has checked out
-# (stable-V likewise in build/stable/V/linux).  A stable kernel adds
+# base and repro build in the line's build worktree (build/base/linux, one
+# object directory for both; stable-V-base in build/stable/V/base/linux);
+# patched builds whatever build/linux has checked out (stable-V likewise in
+# build/stable/V/linux).  A kernel built at a commit (base, repro,
+# stable-V-base) is not built again while its source tree, configuration
+# fragments and compiler are the same (build/<kernel>/stamp).  A stable kernel adds
 # config/stable-V.config if there is one; options of the fragments that V's
 # Kconfig does not define are skipped with a note.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need make gcc ccache flex bison bc git
+need make gcc ccache flex bison bc git flock
 
 KERNEL=${KERNEL:-patched}
 FLAVOR=${FLAVOR:-}
@@ -37,8 +40,15 @@ for f in "${fragments[@]}"; do [ -f "$f" ] || die "missing config fragment $f"; 
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
 
 if [ -n "$ref" ]; then
+	stamp="tree $(git -C "$TREE" rev-parse "$ref^{tree}") config $(cat "${fragments[@]}" | sha256sum | cut -c1-16) gcc $(gcc -dumpfullversion)"
+	if [ -f "$image_dir/bzImage" ] && [ "$(cat "$image_dir/stamp" 2>/dev/null)" = "$stamp" ]; then
+		log "$KERNEL${FLAVOR:+ ($FLAVOR)} kernel is up to date: $image_dir/bzImage ($stamp)"
+		exit 0
+	fi
+	worktree_lock "$src"
 	worktree_at "$src" "$ref"
 else
+	stamp=
 	b=$(git -C "$TREE" symbolic-ref -q --short HEAD || echo "(detached)")
 	[ "$b" = series ] || echo "WARNING: $TREE is on '$b', not 'series'" >&2
 	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
@@ -82,4 +92,5 @@ set -e
 mkdir -p "$image_dir"
 cp "$out/arch/x86/boot/bzImage" "$image_dir/bzImage.tmp"
 mv "$image_dir/bzImage.tmp" "$image_dir/bzImage"
+if [ -n "$stamp" ]; then echo "$stamp" >"$image_dir/stamp"; else rm -f "$image_dir/stamp"; fi
 log "built $image_dir/bzImage in $(( $(date +%s) - t0 )) s"

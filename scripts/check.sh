@@ -120,8 +120,9 @@ fi
 # and its log as usual.  The foreground waits for what it needs next
 # (bg_wait), not for the whole lane.  Order: what the foreground needs
 # first.  Nothing in the foreground edits a line's tree (mutation does)
-# while a background stage reads it: mutation waits for the line's lint,
-# and mainline's also for its bisect (the debug kernel is built before).
+# while a background stage reads it: mutation waits for the line's lint
+# (the bisect builds in the line's build worktree, the debug kernel is
+# built before).
 bgres=$BUILD/check-background
 : >"$bgres"
 bg_stage() { # bg_stage NAME KIND CMD...
@@ -142,8 +143,8 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		[ "$debug" = 0 ] ||
 			bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
 	fi
-	# The stable lines' builds (their VM stages need them), then mainline's
-	# lint and bisect, then the stable lines' bisect and lint.
+	# The stable lines' builds (their VM stages need them), then every
+	# line's lint (the mutants wait for it), then every line's bisect.
 	for v in $stable_lines; do
 		e=$(lenv "$v")
 		# The first failure ends the line's build (its VM stages need all).
@@ -158,17 +159,17 @@ bg_stage() { # bg_stage NAME KIND CMD...
 			echo "$v-built 1 mark" >>"$bgres"
 		fi
 	done
-	if [ "$series" = 1 ]; then
-		bg_stage lint lint "$S/lint.sh" || true
-		bg_stage bisect rc "$S/bisect.sh" || true
-	fi
+	[ "$series" = 0 ] || bg_stage lint lint "$S/lint.sh" || true
 	for v in $stable_lines; do
 		grep -q "^$v-built 0 " "$bgres" || continue
-		e=$(lenv "$v")
-		# shellcheck disable=SC2086
-		bg_stage "$v-bisect" rc env $e "$S/bisect.sh" || true
-		# shellcheck disable=SC2086
-		bg_stage "$v-lint" lint env $e "$S/lint.sh" || true
+		# shellcheck disable=SC2046
+		bg_stage "$v-lint" lint env $(lenv "$v") "$S/lint.sh" || true
+	done
+	[ "$series" = 0 ] || bg_stage bisect rc "$S/bisect.sh" || true
+	for v in $stable_lines; do
+		grep -q "^$v-built 0 " "$bgres" || continue
+		# shellcheck disable=SC2046
+		bg_stage "$v-bisect" rc env $(lenv "$v") "$S/bisect.sh" || true
 	done
 ) </dev/null &
 bgpid=$!
@@ -214,9 +215,9 @@ fi
 # In the order of what the background lane finishes first: the fuzz run
 # (it needs nothing from there but, with CHECK_DEBUG=1, the debug kernel),
 # the stable lines' VM stages as each line is built and their migration
-# rows, mainline's mutants (after its lint and bisect, which read its
-# tree) and the debug kernel's runs, the stable lines' mutants (after
-# their lint).
+# rows, mainline's mutants (after its lint, which reads its tree) and the
+# debug kernel's runs, the stable lines' mutants (after their lint); the
+# bisects run in the background lane beside them.
 if [ "$series" = 1 ]; then
 	# Bounded fuzz with a fixed seed (deterministic inputs) on the patched
 	# kernel (CHECK_DEBUG=1: the debug kernel) + differential replay
@@ -249,7 +250,7 @@ if [ "$series" = 1 ]; then
 	# Deliberate bugs in the series' kernel code must each fail a named
 	# case of the series' tests (the new tests skip on base, so this is
 	# their proof).
-	bg_wait lint bisect
+	bg_wait lint
 	mutation "$MAINLINE"
 	# The debug kernel over the matrix (regression list): no splat, no
 	# hang, and the same result as the non-debug patched kernel.

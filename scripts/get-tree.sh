@@ -35,7 +35,17 @@ log "$pkg $ver sha256 $sha"
 if [ -d "$TREE/.git" ] && [ "$(cat "$TREE/.git/debian-version" 2>/dev/null)" = "$ver" ]; then
 	log "tree $TREE exists (base $ver)"
 else
-	[ -z "${STABLE:-}" ] || rm -rf "$dir/base" "$dir/bisect"
+	[ -z "${STABLE:-}" ] || rm -rf "$dir/base"
 	import_source "$deb" "$TREE" "$ver" "$pkg" "$BASE_TAG"
 fi
+# Checkouts of an earlier layout (a worktree for each of bisect, repro and
+# kselftest; now one build worktree per line) are 1.6 GB each: removed.
+old=("$dir/bisect")
+[ -n "${STABLE:-}" ] || old+=("$BUILD/repro/linux" "$BUILD/repro/obj" "$BUILD/kselftest/linux")
+for d in "${old[@]}"; do
+	[ -d "$d" ] || continue
+	log "removing $d (a checkout of an earlier layout)"
+	rm -rf "$d"
+	git -C "$TREE" worktree prune
+done
 [ -z "${STABLE:-}" ] || "$TOP/scripts/apply.sh"

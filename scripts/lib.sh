@@ -32,7 +32,8 @@ need() {
 	done
 }
 
-# stage NAME CMD...: run a command, print its wall time.
+# stage NAME CMD...: run a command, print its wall time; the stage-times
+# line also says the space left on build/'s filesystem after it.
 stage() {
 	local name=$1 t0 rc=0
 	shift
@@ -40,7 +41,7 @@ stage() {
 	log "[$name] start"
 	"$@" || rc=$?
 	echo "==> [$name] $(( $(date +%s) - t0 )) s (rc=$rc)" >&2
-	echo "$name $(( $(date +%s) - t0 ))" >>"${STAGE_TIMES:-$BUILD/stage-times}"
+	echo "$name $(( $(date +%s) - t0 )) $(free_space)-free" >>"${STAGE_TIMES:-$BUILD/stage-times}"
 	return $rc
 }
 
@@ -75,8 +76,10 @@ tally_rc() {
 	fi
 }
 
-# disk_report: free space on build/'s filesystem and build/'s size, for the
-# end of a run and next to a failed build (a full disk fails builds).
+# free_space: the space left on build/'s filesystem (e.g. 41G).
+# disk_report: that and build/'s size, for the end of a run and next to a
+# failed build (a full disk fails builds).
+free_space() { df -BG --output=avail "$BUILD" | tail -n1 | tr -d ' '; }
 disk_report() {
 	echo "disk: $(df -h --output=avail "$BUILD" | tail -n1 | tr -d ' ') free on the filesystem of $BUILD, which uses $(du -sh "$BUILD" 2>/dev/null | cut -f1)"
 }

@@ -19,7 +19,7 @@
 # Prints one "lint: <item> ok|FAILED" line per check; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need perl make gcc shellcheck
+need perl make gcc shellcheck flock
 "$TOP/scripts/get-sparse.sh"
 sparse=$BUILD/tools/bin/sparse
 out=$BUILD/lint${STABLE:+-$STABLE}
@@ -46,6 +46,12 @@ done <"$pdir/series"
 
 # Files the series touches.
 files=$(git -C "$TREE" diff --name-only "$BASE_TAG" series)
+# The base side of steps 2 and 3 reads the line's build worktree (shared
+# with the base kernel's build and the bisect): at the base, for the rest
+# of this script.
+kernel_dirs "$kbase"
+worktree_lock "$KSRC"
+worktree_at "$KSRC" "$BASE_TAG"
 objs=$(echo "$files" | grep -E '^(arch|kernel|virt|mm|drivers)/.*\.c$' | sed 's/\.c$/.o/' || true)
 
 # Compiler and sparse diagnostics only ("warning:"/"error:"), not make's

@@ -43,17 +43,39 @@ worktree_at() {
 	fi
 }
 
+# build_worktree [V]: the line's second checkout (mainline: build/base/linux,
+# stable V: build/stable/V/base/linux), a git worktree of its tree for every
+# build at a commit other than the tree's: the base kernel, the reproducer
+# kernel, each step of the bisect, and lint's base side.  One checkout per
+# line (each is 1.6 GB); worktree_lock serializes its users.
+build_worktree() {
+	if [ -n "${1:-}" ]; then echo "$(stable_dir "$1")/base/linux"; else echo "$BUILD/base/linux"; fi
+}
+
+# worktree_lock DIR: hold DIR's lock (flock on DIR.lock) until the calling
+# script exits; a second user of the same worktree waits for it.
+worktree_lock() {
+	local fd
+	mkdir -p "$(dirname "$1")"
+	exec {fd}>"$1.lock"
+	if ! flock -n "$fd"; then
+		log "waiting for $1 (another stage is building in it)"
+		flock "$fd"
+	fi
+}
+
 # kernel_dirs KERNEL [FLAVOR]: set KSRC and KOBJ, the source tree and object
 # directory of build/<KERNEL>.  Every source tree is "../linux" from its
-# object directory so that ccache (CCACHE_BASEDIR) shares objects.
+# object directory so that ccache (CCACHE_BASEDIR) shares objects.  The base
+# and reproducer kernels share the build worktree and one object directory
+# (same configuration: a switch between them rebuilds what differs).
 # shellcheck disable=SC2034 # KSRC and KOBJ are this function's results
 kernel_dirs() {
 	local f=${2:+-$2}
 	case $1 in
-	base) KSRC=$BUILD/base/linux KOBJ=$BUILD/base/obj$f ;;
+	base | repro) KSRC=$(build_worktree) KOBJ=$BUILD/base/obj$f ;;
 	patched) KSRC=$TREE KOBJ=$BUILD/patched$f ;;
-	repro) KSRC=$BUILD/repro/linux KOBJ=$BUILD/repro/obj$f ;;
-	stable-*-base) KSRC=$(stable_dir "$1")/base/linux KOBJ=$(stable_dir "$1")/base/obj$f ;;
+	stable-*-base) KSRC=$(build_worktree "$(stable_version "$1")") KOBJ=$(stable_dir "$1")/base/obj$f ;;
 	stable-*) KSRC=$(stable_dir "$1")/linux KOBJ=$(stable_dir "$1")/obj$f ;;
 	*) die "unknown KERNEL=$1 (base, patched, repro, stable-<v> or stable-<v>-base)" ;;
 	esac
