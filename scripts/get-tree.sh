@@ -38,10 +38,10 @@ else
 	[ -z "${STABLE:-}" ] || rm -rf "$dir/base"
 	import_source "$deb" "$TREE" "$ver" "$pkg" "$BASE_TAG"
 fi
-# Checkouts of an earlier layout (a worktree for each of bisect, repro and
-# kselftest; now one build worktree per line) are 1.6 GB each: removed.
+# Checkouts of an earlier layout (a worktree for each of bisect and repro;
+# now one build worktree per line) are 1.6 GB each: removed.
 old=("$dir/bisect")
-[ -n "${STABLE:-}" ] || old+=("$BUILD/repro/linux" "$BUILD/repro/obj" "$BUILD/kselftest/linux")
+[ -n "${STABLE:-}" ] || old+=("$BUILD/repro/linux" "$BUILD/repro/obj")
 for d in "${old[@]}"; do
 	[ -d "$d" ] || continue
 	log "removing $d (a checkout of an earlier layout)"

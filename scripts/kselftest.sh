@@ -2,8 +2,7 @@
 # Stage: the kselftest runner path, as kernel CI farms run selftests.
 #  1. builds the series' tests with the selftests' own install target
 #     (make headers; make -C tools/testing/selftests TARGETS="kvm x86"
-#     install) from the line's tree (build/linux, branch "series"; the
-#     patched kernel's source), statically linked, into
+#     install) from a worktree of branch "series", statically linked, into
 #     build/kselftest/install (run_kselftest.sh, kselftest/, kselftest-list.txt);
 #  2. packs that install into an extra cpio archive (boot.sh VM_CPIO) with
 #     what run_kselftest.sh and the tests need beyond busybox and the
@@ -44,7 +43,7 @@ for k in patched base; do
 done
 
 ks=$BUILD/kselftest
-src=$TREE              # the patched kernel's source (branch "series")
+src=$ks/linux          # worktree of branch "series"
 obj=$ks/obj            # O=: headers and selftest objects
 inst=$ks/install       # KSFT_INSTALL_PATH
 logs=$ks/logs
@@ -61,8 +60,7 @@ series_tests=$( { tests_of fail-on-base skip-on-base; tests_flagged changed; } |
 	echo "$(test_field "$t" 2):$t"; done | tr '\n' ' ')
 
 # --- 1. build and install --------------------------------------------------
-b=$(git -C "$src" symbolic-ref -q --short HEAD || echo "(detached)")
-[ "$b" = series ] || echo "WARNING: $src is on '$b', not 'series'" >&2
+worktree_at "$src" series
 t0=$(date +%s)
 blog=$logs/build.log
 log "building the kvm and x86 selftests of $(git -C "$src" log --oneline -1 | cut -c1-60) with 'install' (log: $blog)"
