@@ -38,9 +38,10 @@ fragments=("$TOP/config/kvm.config")
 [ -z "$sv" ] || [ ! -f "$TOP/config/stable-$sv.config" ] || fragments+=("$TOP/config/stable-$sv.config")
 for f in "${fragments[@]}"; do [ -f "$f" ] || die "missing config fragment $f"; done
 [ -d "$TREE/.git" ] || die "no tree at $TREE; run 'make tree' first"
+cfgsum=$(cat "${fragments[@]}" | sha256sum | cut -c1-16)
 
 if [ -n "$ref" ]; then
-	stamp="tree $(git -C "$TREE" rev-parse "$ref^{tree}") config $(cat "${fragments[@]}" | sha256sum | cut -c1-16) gcc $(gcc -dumpfullversion)"
+	stamp="tree $(git -C "$TREE" rev-parse "$ref^{tree}") config $cfgsum gcc $(gcc -dumpfullversion)"
 	if [ -f "$image_dir/bzImage" ] && [ "$(cat "$image_dir/stamp" 2>/dev/null)" = "$stamp" ]; then
 		log "$KERNEL${FLAVOR:+ ($FLAVOR)} kernel is up to date: $image_dir/bzImage ($stamp)"
 		exit 0
@@ -60,7 +61,6 @@ log="$BUILD/logs/kernel-$KERNEL${FLAVOR:+-$FLAVOR}.log"
 mk=(make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
 
 # (Re)configure when the fragments changed.
-cfgsum=$(cat "${fragments[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.cfgsum" 2>/dev/null)" != "$cfgsum" ]; then
 	log "configuring $out (tinyconfig + ${fragments[*]##*/})"
 	(cd "$src" && KCONFIG_CONFIG="$out/.config" scripts/kconfig/merge_config.sh -n -O "$out" \
