@@ -10,14 +10,16 @@
 # hosts and a bounded KVM_SET_XSAVE fuzz run; with CHECK_DEBUG=1 (make
 # check-debug) also the debug kernel (KASAN, UBSAN, KFENCE, lockdep) over
 # the matrix, and the fuzz run on it.
-# Two lanes: the VM stages in the foreground (QEMU/TCG keeps one CPU busy);
-# the builds that need no VM (Bochs, QEMU with patches/qemu/, the debug
-# kernel (CHECK_DEBUG=1), mainline's bisect and lint, every stable line's tree, kernels,
-# bisect, lint and selftests) in a background lane beside them (not niced:
-# it is the longer lane; at nice 10 a cold run's 6.12 kernel took 666 s
-# instead of 408).  The
-# foreground waits for the background stages it needs next (bg_wait), so
-# a stable line's VM stages start as soon as its kernels are built.  Every
+# Two lanes: mainline's builds and the VM stages in the foreground
+# (QEMU/TCG keeps one CPU busy); the builds that need no VM (Bochs, QEMU
+# with patches/qemu/, the debug kernel (CHECK_DEBUG=1), every stable line's
+# tree, kernels, selftests and lint, mainline's lint, every line's bisect)
+# and the stable lines' mutants in a background lane beside them, from the
+# start (not niced: at nice 10 a cold run's 6.12 kernel took 666 s instead
+# of 408).  Each lane waits for what it needs of the other: the foreground
+# for a background stage (bg_wait), so a stable line's VM stages start as
+# soon as its kernels are built; the background's mainline stages for
+# mainline's tree and kernels (fg_wait).  Every
 # stage is timed (build/stage-times) and logged (build/logs/check-<stage>.log);
 # ends with "N passed, N failed".  CHECK_DEMO=0 leaves the demo rows out.
 set -euo pipefail
@@ -44,6 +46,23 @@ logf() { echo "$BUILD/logs/check-$1.log"; }
 # lpfx NAME: "V: " for a stage of stable line V, nothing for mainline's.
 lpfx() { case $1 in [0-9]*-*) echo "${1%%-*}: " ;; esac; }
 
+# The foreground's prerequisite stages that passed (fatal), one per line:
+# the background lane's mainline stages wait for them (fg_wait).
+fgres=$BUILD/check-foreground
+: >"$fgres"
+fg_wait() {
+	until grep -qx "$1" "$fgres"; do sleep 2; done
+}
+# stop_bg: end the background lane (once started) and what it runs, when
+# a prerequisite fails.
+bgpid=
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill -TERM "$1" 2>/dev/null || true
+}
+stop_bg() { [ -z "$bgpid" ] || kill_tree "$bgpid"; }
+
 # check NAME CMD...: a foreground stage whose success is one check.
 check() {
 	local name=$1 rc=0
@@ -67,19 +86,28 @@ CMP_REPORT='^compare: (REGRESSION|WRONG|not reproduced|.*missing)'
 fatal() {
 	local name=$1
 	shift
-	if stage "$name" "$@" >"$(logf "$name")" 2>&1; then P=$((P + 1)); return; fi
+	if stage "$name" "$@" >"$(logf "$name")" 2>&1; then
+		P=$((P + 1))
+		echo "$name" >>"$fgres"
+		return
+	fi
 	tail -n 20 "$(logf "$name")"
+	stop_bg
 	disk_report
 	echo "FAILED: $name: cannot continue (log: $(logf "$name"))"
 	echo "$P passed, $((F + 1)) failed"
 	exit 1
 }
-# mutation V: the line's mutants (scripts/mutate.sh); one check per mutant.
+# mutation V: the line's mutants (scripts/mutate.sh) in the foreground;
+# mutation_tally V: one check per mutant (from its log and table).
 mutation() {
+	# shellcheck disable=SC2046
+	stage "$(pfx "$1")mutation" env $(lenv "$1") "$S/mutate.sh" 2>&1 | tee "$(logf "$(pfx "$1")mutation")" || true
+	mutation_tally "$1"
+}
+mutation_tally() {
 	local v=$1 name l k n
 	name=$(pfx "$v")mutation
-	# shellcheck disable=SC2046
-	stage "$name" env $(lenv "$v") "$S/mutate.sh" 2>&1 | tee "$(logf "$name")" || true
 	l=$(sed -n 's/^mutation\( ([^)]*)\)\?: \([0-9]*\) of \([0-9]*\) .*/\2 \3/p' "$(logf "$name")")
 	if [ -z "$l" ]; then F=$((F + 1)); echo "FAILED: $name did not run (log: $(logf "$name"))" >>"$summary"; return; fi
 	read -r k n <<<"$l"
@@ -102,17 +130,6 @@ vm_stages() {
 
 T0=$(date +%s)
 fatal deps "$S/deps.sh"
-if [ "$series" = 1 ]; then
-	# The fuzzer's ABI model against design.md's decision table (build host).
-	counted fuzz-model '^fuzz-model: ' 'FAIL' "$S/fuzz-model-test.sh"
-	# Mainline's tree, kernels and test initramfs: the VM stages need them.
-	fatal tree "$S/get-tree.sh"
-	fatal apply "$S/apply.sh"
-	fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
-	fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
-	fatal selftests "$S/build-selftests.sh"
-	fatal initramfs "$S/mkinitramfs.sh"
-fi
 
 # The background lane.  Each stage writes "<name> <rc> <kind>" to $bgres
 # (kind rc: its exit status is one check; lint: one check per "lint:"
@@ -140,6 +157,7 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		# QEMU with patches/qemu/ for the demo's userspace-half rows
 		# (lint runs QEMU's checkpatch in its source).
 		bg_stage qemu-fix-build rc "$S/qemu-fix-cpio.sh" || true
+		[ "$debug" = 0 ] || fg_wait kernel-patched
 		[ "$debug" = 0 ] ||
 			bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
 	fi
@@ -159,15 +177,24 @@ bg_stage() { # bg_stage NAME KIND CMD...
 			echo "$v-built 1 mark" >>"$bgres"
 		fi
 	done
-	[ "$series" = 0 ] || bg_stage lint lint "$S/lint.sh" || true
-	for v in $stable_lines; do
-		grep -q "^$v-built 0 " "$bgres" || continue
+	built_lines=$(for v in $stable_lines; do grep -q "^$v-built 0 " "$bgres" && echo "$v"; done)
+	for v in $built_lines; do
 		# shellcheck disable=SC2046
 		bg_stage "$v-lint" lint env $(lenv "$v") "$S/lint.sh" || true
 	done
+	if [ "$series" = 1 ]; then
+		# Mainline's tree and kernels come from the foreground.
+		fg_wait initramfs
+		bg_stage lint lint "$S/lint.sh" || true
+	fi
+	# The stable lines' mutants (they edit the line's tree: after its
+	# lint) beside the foreground's last stages.
+	for v in $built_lines; do
+		# shellcheck disable=SC2046
+		bg_stage "$v-mutation" mutation env $(lenv "$v") "$S/mutate.sh" || true
+	done
 	[ "$series" = 0 ] || bg_stage bisect rc "$S/bisect.sh" || true
-	for v in $stable_lines; do
-		grep -q "^$v-built 0 " "$bgres" || continue
+	for v in $built_lines; do
 		# shellcheck disable=SC2046
 		bg_stage "$v-bisect" rc env $(lenv "$v") "$S/bisect.sh" || true
 	done
@@ -184,6 +211,18 @@ bg_wait() {
 	done
 	echo "bg-wait:$(echo "$*" | tr ' ' ,) $(($(date +%s) - t0))" >>"$STAGE_TIMES"
 }
+
+if [ "$series" = 1 ]; then
+	# The fuzzer's ABI model against design.md's decision table (build host).
+	counted fuzz-model '^fuzz-model: ' 'FAIL' "$S/fuzz-model-test.sh"
+	# Mainline's tree, kernels and test initramfs: the VM stages need them.
+	fatal tree "$S/get-tree.sh"
+	fatal apply "$S/apply.sh"
+	fatal kernel-base env KERNEL=base "$S/build-kernel.sh"
+	fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
+	fatal selftests "$S/build-selftests.sh"
+	fatal initramfs "$S/mkinitramfs.sh"
+fi
 
 if [ "$series" = 1 ]; then
 	# The postings as they would be sent, signed by a test identity (the
@@ -216,8 +255,8 @@ fi
 # (it needs nothing from there but, with CHECK_DEBUG=1, the debug kernel),
 # the stable lines' VM stages as each line is built and their migration
 # rows, mainline's mutants (after its lint, which reads its tree) and the
-# debug kernel's runs, the stable lines' mutants (after their lint); the
-# bisects run in the background lane beside them.
+# debug kernel's runs; the stable lines' mutants and the bisects run in
+# the background lane beside them.
 if [ "$series" = 1 ]; then
 	# Bounded fuzz with a fixed seed (deterministic inputs) on the patched
 	# kernel (CHECK_DEBUG=1: the debug kernel) + differential replay
@@ -259,10 +298,6 @@ if [ "$series" = 1 ]; then
 		counted compare-debug '^compare: [0-9]+ passed' "$CMP_REPORT" env OLD=patched NEW=patched-debug "$S/compare.sh"
 	fi
 fi
-for v in $built; do
-	bg_wait "$v-lint"
-	mutation "$v"
-done
 
 t0=$(date +%s)
 log "waiting for the background lane"
@@ -274,6 +309,7 @@ while read -r name rc kind; do
 		grep '^lint: ' "$(logf "$name")" | sed "s/^/$(lpfx "$name")/" || true
 		tally_lint "$(logf "$name")" "$(lpfx "$name")" ;;
 	mark) ;;
+	mutation) mutation_tally "${name%-mutation}" ;;
 	*) tally_rc "$name" "$rc" "$(logf "$name")" ;;
 	esac
 done <"$bgres"

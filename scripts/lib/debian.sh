@@ -55,11 +55,16 @@ apt_suite() {
 		-o "Dir::State::Lists=$d/lists" -o "Dir::Cache::Archives=$d/archives"
 		-o "Dir::Cache::pkgcache=$d/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$d/srcpkgcache.bin"
 		-o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root)
-	if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +720)" ]; then
-		apt-get "${opts[@]}" -qq update >&2 || die "apt-get update for $suite failed"
-		touch "$d/.updated"
-	fi
-	apt-get "${opts[@]}" "$@"
+	# One user of a suite's state at a time (make check fetches the kernel
+	# lines' sources in both of its lanes).
+	(
+		flock 9
+		if [ ! -f "$d/.updated" ] || [ -n "$(find "$d/.updated" -mmin +720)" ]; then
+			apt-get "${opts[@]}" -qq update >&2 || die "apt-get update for $suite failed"
+			touch "$d/.updated"
+		fi
+		apt-get "${opts[@]}" "$@"
+	) 9>"$d/lock"
 }
 
 # import_source DEB DIR VERSION PACKAGE TAG: unpack the linux-source tarball
