@@ -101,8 +101,10 @@ fatal() {
 # mutation V: the line's mutants (scripts/mutate.sh) in the foreground;
 # mutation_tally V: one check per mutant (from its log and table).
 mutation() {
+	local name
+	name=$(pfx "$1")mutation
 	# shellcheck disable=SC2046
-	stage "$(pfx "$1")mutation" env $(lenv "$1") "$S/mutate.sh" 2>&1 | tee "$(logf "$(pfx "$1")mutation")" || true
+	stage "$name" env $(lenv "$1") "$S/mutate.sh" 2>&1 | tee "$(logf "$name")" || true
 	mutation_tally "$1"
 }
 mutation_tally() {
@@ -147,10 +149,10 @@ fi
 # line; mark: not a check, a line's builds are done: rc 0 when all passed)
 # and its log as usual.  The foreground waits for what it needs next
 # (bg_wait), not for the whole lane.  Order: what the foreground needs
-# first.  Nothing in the foreground edits a line's tree (mutation does)
-# while a background stage reads it: mutation waits for the line's lint
-# (the bisect builds in the line's build worktree, the debug kernel is
-# built before).
+# first.  A line's mutants edit its tree (mainline's in the foreground,
+# the stable lines' in this lane): they run after the line's lint, the
+# last stage that reads it (the bisect builds in the line's build
+# worktree, the debug kernel is built before mainline's lint).
 bgres=$BUILD/check-background
 : >"$bgres"
 bg_stage() { # bg_stage NAME KIND CMD...
@@ -168,9 +170,10 @@ bg_stage() { # bg_stage NAME KIND CMD...
 		# QEMU with patches/qemu/ for the demo's userspace-half rows
 		# (lint runs QEMU's checkpatch in its source).
 		bg_stage qemu-fix-build rc "$S/qemu-fix-cpio.sh" || true
-		[ "$debug" = 0 ] || fg_wait kernel-patched
-		[ "$debug" = 0 ] ||
+		if [ "$debug" = 1 ]; then
+			fg_wait kernel-patched
 			bg_stage kernel-patched-debug rc env KERNEL=patched FLAVOR=debug "$S/build-kernel.sh" || true
+		fi
 	fi
 	# The stable lines' builds (their VM stages need them), then every
 	# line's lint (the mutants wait for it), then every line's bisect.
@@ -233,9 +236,7 @@ if [ "$series" = 1 ]; then
 	fatal kernel-patched env KERNEL=patched "$S/build-kernel.sh"
 	fatal selftests "$S/build-selftests.sh"
 	fatal initramfs "$S/mkinitramfs.sh"
-fi
 
-if [ "$series" = 1 ]; then
 	# The postings as they would be sent, signed by a test identity (the
 	# repository keeps a placeholder, which postings.sh refuses;
 	# harness-test checks that): send.sh runs postings.sh (each posting
