@@ -89,40 +89,63 @@ done
 # shellcheck disable=SC2086
 if [ -n "$vmm_tables" ] && grep -qhE '^source +[^ ]+ +deb510 ' $vmm_tables; then deb510; fi
 
-table=$out/table
-: >"$table"
-pass=0 fail=0
+# Rows that share a kernel and a CPU model run in one boot, sources and
+# destinations apart, one after the other (group_for, group_add and
+# group_split in scripts/lib/tap.sh); every row of a boot has that boot's
+# status.
+# boot_group GROUP KERNEL CPU ROWS: one boot of a group (boot_groups), 120 s
+# for each row and 180 s for the boot.
+boot_group() {
+	VM_FILES="$(kfiles "$2") $(find "$1/files" -type f | sort | tr '\n' ' ')" \
+		"$S/boot.sh" "$(kimage "$2")" "$3" "$1/list" "$1" $((180 + 120 * $4)) >/dev/null
+}
+
+# shellcheck disable=SC2086
+while read -r kind a b c d e; do
+	[ "$kind" = source ] || continue
+	name=$a kernel=$b cpu=$c xcr0=$d
+	group_for "$out" src "$kernel" "$cpu"
+	group_add "$G" "$out/src-$name" "demo-save 120 /bin/demo-save $xcr0"
+	echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
+done < <(table_rows $vmm_tables)
+boot_groups boot_group
 # shellcheck disable=SC2086
 while read -r kind a b c d e; do
 	case $kind in
 	source)
-		name=$a kernel=$b cpu=$c xcr0=$d
+		name=$a
 		dir=$out/src-$name
-		echo "demo-save 120 /bin/demo-save $xcr0" >"$out/list"
-		echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
-		VM_FILES="$(kfiles "$kernel")" "$S/boot.sh" "$(kimage "$kernel")" "$cpu" "$out/list" "$dir" 300 >/dev/null ||
-			die "source $name: VM failed, see $dir/console.log"
+		[ "$(group_rc "$dir")" = 0 ] || die "source $name: VM failed, see $dir/console.log"
 		tap_block "$dir/tap.log" STATE >"$dir/state.b64"
 		[ -s "$dir/state.b64" ] || die "source $name: no state saved, see $dir/tap.log"
 		sed -n 's/^# \(save: .*\)/\1/p' "$dir/tap.log" | sed "s/^/    $name /" >&2
 		;;
 	dest)
 		src=$a kernel=$b cpu=$c quirk=$d want=$e
+		[ -s "$out/src-$src/state.b64" ] || die "destination of source '$src' before (or without) its source line"
 		dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
 		flag=
 		[ "$quirk" = on ] || flag=--disable-quirk
-		echo "demo-load 120 /bin/demo-load $flag" >"$out/list"
+		group_for "$out" dst "$kernel" "$cpu"
+		cp "$out/src-$src/state.b64" "$G/files/$src.b64"
+		group_add "$G" "$dir" "demo-load 120 /bin/demo-load /$src.b64 $flag"
+		echo "$dir $src $kernel $cpu $quirk $want" >>"$out/dests"
 		echo "--- destination: $kernel kernel on -cpu $cpu, quirk $quirk, state of $src" >&2
-		vrc=0
-		VM_FILES="$out/src-$src/state.b64" "$S/boot.sh" "$BUILD/$kernel/bzImage" "$cpu" "$out/list" "$dir" 300 \
-			>/dev/null || vrc=$?
-		res=$(demo_verdict "$want" "$vrc" "$dir/tap.log")
-		read -r v setx g note <<<"$res"
-		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
-		demo_row "$src" "$kernel" "$cpu" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$table"
 		;;
 	esac
 done < <(table_rows $vmm_tables)
+boot_groups boot_group
+table=$out/table
+: >"$table"
+pass=0 fail=0
+if [ -f "$out/dests" ]; then
+	while read -r dir src kernel cpu quirk want; do
+		res=$(demo_verdict "$want" "$(group_rc "$dir")" "$dir/tap.log")
+		read -r v setx g note <<<"$res"
+		[ "$v" = PASS ] && pass=$((pass + 1)) || fail=$((fail + 1))
+		demo_row "$src" "$kernel" "$cpu" "$quirk" "$setx" "$g" "$want" "$v" "$note" >>"$table"
+	done <"$out/dests"
+fi
 
 if [ -n "$vmm_tables" ]; then
 	echo

@@ -22,7 +22,9 @@
 # QEMU/TCG (boot() below).
 # Prints the tables, "qemu-demo table NAME (QEMU V): N passed, N failed"
 # after each and "qemu-demo: N passed, N failed" over all of them.
-# Env: VM_TIMEOUT=seconds per boot (default 420), LOAD_SECONDS (default 10: at most that long
+# Rows that share a kernel and a CPU model run in one boot (see "One boot
+# per group" below).
+# Env: VM_TIMEOUT=seconds per row (default 420), LOAD_SECONDS (default 10: at most that long
 # a destination runs its guest after the resume; 20 verified ticks or a FAIL
 # end it after 2 s).
 set -euo pipefail
@@ -113,127 +115,167 @@ bochs_ready() {
 	BOCHS_PHASE=build MODELS=$1 "$S/bochs.sh" >"$out/bochs-build-$1.log" 2>&1 &&
 		! grep -q '^bochs: SKIP' "$out/bochs-build-$1.log"
 }
-# boot KERNEL CPU LIST DIR [FILES]: one VM, returns boot.sh's status (VM_CPIO:
-# $qcpios); CPU a Bochs host of config/hosts: the same in Bochs
+# boot KERNEL CPU LIST DIR FILES TIMEOUT: one VM, returns boot.sh's status
+# (VM_CPIO: $qcpios); CPU a Bochs host of config/hosts: the same in Bochs
 # (scripts/bochs-boot.sh).
 boot() {
 	local rc=0 b=boot.sh
 	[ -z "$(bochs_host "$2")" ] || b=bochs-boot.sh
-	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpios" VM_FILES="${5:-}" \
-		"$S/$b" "$BUILD/$1/bzImage" "$2" "$3" "$4" "$tmo" >/dev/null || rc=$?
+	VM_INITRAMFS=$out/initramfs.cpio VM_CPIO="$qcpios" VM_FILES="$5" \
+		"$S/$b" "$BUILD/$1/bzImage" "$2" "$3" "$4" "$6" >/dev/null || rc=$?
 	return $rc
 }
 tapval() { sed -n "s/^# $2//p" "$1" | head -n1; }
 
-pass=0 fail=0
-# run_table MATRIX: boot every line of MATRIX; rows in $tdir/table, counts
-# added to pass/fail.
-run_table() {
-	local matrix=$1 tq tbin kind a b c d e name kernel cpu sq l2 src quirk want dir flag machine mtype
-	local vrc t verdict g setx qmsg v qexit resumed extra n
-	tq=$(table_qemu "$matrix")
-	tbin=$(qemu_bin "$tq")
-	tdir=$(table_dir "$matrix")
-	mkdir -p "$tdir"
-	tskipped=
-	# Rows on Bochs hosts need their Bochs build: without it the table is
-	# a reported SKIP.
-	for h in $(table_rows "$matrix" | awk '{print $4}' | sort -u); do
+# One boot per group: the rows of all tables that run on the same kernel
+# and CPU model, sources and destinations apart (a destination needs its
+# source's state), one after the other in one VM (each QEMU a process of
+# its own).  A group directory (build/qemu-demo/boot-*) holds the guest's
+# list, the console and the whole TAP log; each row's directory gets its
+# part (group_split, scripts/lib/tap.sh).  Every row of a group has the
+# status of its boot: a crash or hang fails them all.
+# group_row ROWDIR LISTLINE QEMU: one more row in group $G (group_for),
+# run by QEMU V.
+group_row() {
+	group_add "$G" "$1" "$2"
+	echo "$3" >>"$G/qemus"
+}
+# boot_group GROUP KERNEL CPU ROWS: one boot of a group (boot_groups).
+# The VM gets qemu.cpio (the L2 guest, the shim and the guest scripts) and
+# the archive of every other QEMU of its rows, and VM_TIMEOUT for each row.
+boot_group() {
+	local q rc=0
+	qcpios=$(for q in 7.2 $(cat "$1/qemus"); do qemu_cpio "$q"; done | awk '!seen[$0]++' | tr '\n' ' ')
+	tstart
+	boot "$2" "$3" "$1/list" "$1" "$(find "$1/files" -type f | sort | tr '\n' ' ')" $((tmo * $4)) || rc=$?
+	tend "${1##*/} ($4 rows)"
+	return $rc
+}
+
+# Tables on Bochs hosts need their Bochs build: without it the table is a
+# reported SKIP.
+run=
+for m in $matrices; do
+	skip=
+	for h in $(table_rows "$m" | awk '{print $4}' | sort -u); do
 		[ -n "$(bochs_host "$h")" ] || continue
 		if ! bochs_ready "$h"; then
-			echo "qemu-demo: SKIP table ${matrix##*/}: Bochs host $h: $(sed -n 's/^bochs: SKIP //p' "$out/bochs-build-$h.log" | head -n1)"
-			tskipped=1 tpass=0 tfail=0
-			return
+			echo "qemu-demo: SKIP table ${m##*/}: Bochs host $h: $(sed -n 's/^bochs: SKIP //p' "$out/bochs-build-$h.log" | head -n1)"
+			skip=1
+			break
 		fi
 	done
-	# qemu.cpio always (it also has the L2 guest, the shim and the guest
-	# scripts), plus the archive of every other QEMU of the matrix.
-	qcpios=$(qemu_cpio 7.2)
-	for q in $(qemus "$matrix"); do
-		[ "$q" = 7.2 ] || qcpios="$qcpios $(qemu_cpio "$q")"
-	done
-	: >"$tdir/table"
-	: >"$tdir/sources"
-	tpass=0 tfail=0
+	[ -n "$skip" ] || run="$run $m"
+done
+
+# 3. Sources: each saves its L2 guest to a file.
+for m in $run; do
+	tq=$(table_qemu "$m")
+	tdir=$(table_dir "$m")
+	mkdir -p "$tdir"
 	while read -r kind a b c d e; do
-		case $kind in
-		source)
-			name=$a kernel=$b cpu=$c l2=${d:-plain} sq=${e:-$tq}
-			dir=$tdir/src-$name
-			echo "qemu-save $((tmo - 30)) /bin/qemu-save --qemu $(qemu_bin "$sq") --l2 $l2" >"$tdir/list"
-			echo "--- source $name: QEMU $sq on the $kernel kernel on -cpu $cpu, L2 guest $l2" >&2
-			tstart
-			vrc=0
-			boot "$kernel" "$cpu" "$tdir/list" "$dir" || vrc=$?
-			tend "boot-src-$name${tdir#"$out"}"
-			[ "$vrc" = 0 ] || die "source $name: VM failed (boot.sh rc=$vrc), see $dir/console.log and $dir/tap.log"
-			tap_block "$dir/tap.log" STATE >"$dir/qemu-state.b64"
-			if [ ! -s "$dir/qemu-state.b64" ]; then
-				sed -n 's/^# //p' "$dir/tap.log" | grep -v '^[A-Za-z0-9+/=]*$' | tail -n 40 >&2
-				die "source $name: no state saved, see $dir/tap.log"
-			fi
-			grep -E '^# (time|state file|monitor|qemu-shim: KVM_GET_XSAVE)' "$dir/tap.log" | tail -n 12 |
-				sed "s/^# /    $name: /" >&2
-			echo "$name $kernel $cpu $(tapval "$dir/tap.log" 'host-xfeatures: ') $sq $l2" >>"$tdir/sources"
-			;;
-		dest)
-			src=$a kernel=$b cpu=$c quirk=$d want=$e
-			sq=$(awk -v n="$src" '$1 == n {print $5}' "$tdir/sources")
-			l2=$(awk -v n="$src" '$1 == n {print $6}' "$tdir/sources")
-			[ -n "$sq" ] || die "$matrix: destination of source '$src' before (or without) its source line"
-			dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
-			# the same row twice: keep both logs
-			n=2
-			while [ -e "$dir" ]; do dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
-			case $quirk in
-			on) flag= ;;
-			off) flag=--disable-quirk ;;
-			on-noshim) flag=--no-shim ;;
-			*) die "bad quirk '$quirk' in $matrix (on, off or on-noshim)" ;;
-			esac
-			case $want in
-			ok|fail|fail-sregs|refused|refused-sregs) ;;
-			*) die "bad expectation '$want' in $matrix (ok, fail, fail-sregs, refused or refused-sregs)" ;;
-			esac
-			machine=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine: ')
-			machine=${machine:-pc}
-			if [ "$sq" != "$tq" ]; then
-				# Another QEMU's state: its "pc" is another machine version;
-				# load it with the source's versioned machine type.
-				mtype=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine-type: ')
-				[ -n "$mtype" ] || die "source $src did not say which machine type 'pc' is in QEMU $sq"
-				machine=$mtype${machine#pc}
-			fi
-			echo "qemu-load $((tmo - 30)) /bin/qemu-load --qemu $tbin --l2 $l2 $flag --machine $machine $load_s" >"$tdir/list"
-			echo "--- destination: QEMU $tq on the $kernel kernel on -cpu $cpu, quirk $quirk, state of $src (QEMU $sq, -M $machine)" >&2
-			mkdir -p "$dir"
-			cp "$tdir/src-$src/qemu-state.b64" "$tdir/qemu-state.b64"
-			tstart
-			vrc=0
-			boot "$kernel" "$cpu" "$tdir/list" "$dir" "$tdir/qemu-state.b64" || vrc=$?
-			tend "boot-dst-$src-$kernel-$cpu-$quirk${tdir#"$out"}"
-			t=$dir/tap.log
-			IFS=$'\t' read -r v g verdict setx qexit resumed qmsg < <(qemu_verdict "$want" "$quirk" "$vrc" "$t")
-			if [ "$v" = PASS ]; then
-				pass=$((pass + 1)) tpass=$((tpass + 1))
-			else
-				fail=$((fail + 1)) tfail=$((tfail + 1))
-			fi
-			extra=
-			[ "$sq" != "$tq" ] && extra="state of QEMU $sq, -M $machine; "
-			[ "$tq" != 7.2 ] && extra="${extra}exit: ${qexit:-?}; resumed: $resumed; "
-			printf '%-4s %-7s %-19s %-9s %-19s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" "${setx:-?}" \
-				"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict" >>"$tdir/table"
-			echo "    $v: $kernel $cpu quirk $quirk: KVM_SET_XSAVE ${setx:-?}; qemu-exit: ${qexit:-?}; qemu-guest: $verdict" >&2
-			;;
+		[ "$kind" = source ] || continue
+		name=$a kernel=$b cpu=$c l2=${d:-plain} sq=${e:-$tq}
+		group_for "$out" src "$kernel" "$cpu"
+		group_row "$tdir/src-$name" "qemu-save $((tmo - 30)) /bin/qemu-save --qemu $(qemu_bin "$sq") --l2 $l2" "$sq"
+		echo "--- source $name of ${m##*/}: QEMU $sq on the $kernel kernel on -cpu $cpu, L2 guest $l2" >&2
+	done < <(table_rows "$m")
+done
+boot_groups boot_group
+for m in $run; do
+	tq=$(table_qemu "$m")
+	tdir=$(table_dir "$m")
+	: >"$tdir/sources"
+	while read -r kind a b c d e; do
+		[ "$kind" = source ] || continue
+		name=$a kernel=$b cpu=$c l2=${d:-plain} sq=${e:-$tq}
+		dir=$tdir/src-$name
+		vrc=$(group_rc "$dir")
+		[ "$vrc" = 0 ] || die "source $name of ${m##*/}: VM failed (boot.sh rc=$vrc), see $dir/console.log and $dir/tap.log"
+		tap_block "$dir/tap.log" STATE >"$dir/qemu-state.b64"
+		if [ ! -s "$dir/qemu-state.b64" ]; then
+			sed -n 's/^# //p' "$dir/tap.log" | grep -v '^[A-Za-z0-9+/=]*$' | tail -n 40 >&2
+			die "source $name of ${m##*/}: no state saved, see $dir/tap.log"
+		fi
+		grep -E '^# (time|state file|monitor|qemu-shim: KVM_GET_XSAVE)' "$dir/tap.log" | tail -n 12 |
+			sed "s/^# /    $name: /" >&2
+		echo "$name $kernel $cpu $(tapval "$dir/tap.log" 'host-xfeatures: ') $sq $l2" >>"$tdir/sources"
+	done < <(table_rows "$m")
+done
+
+# 4. Destinations: each loads a source's state with -incoming.
+for m in $run; do
+	tq=$(table_qemu "$m")
+	tbin=$(qemu_bin "$tq")
+	tdir=$(table_dir "$m")
+	: >"$tdir/dests"
+	while read -r kind a b c d e; do
+		[ "$kind" = dest ] || continue
+		src=$a kernel=$b cpu=$c quirk=$d want=$e
+		sq=$(awk -v n="$src" '$1 == n {print $5}' "$tdir/sources")
+		l2=$(awk -v n="$src" '$1 == n {print $6}' "$tdir/sources")
+		[ -n "$sq" ] || die "$m: destination of source '$src' before (or without) its source line"
+		dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
+		# the same row twice: keep both logs
+		n=2
+		while [ -e "$dir" ]; do dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
+		case $quirk in
+		on) flag= ;;
+		off) flag=--disable-quirk ;;
+		on-noshim) flag=--no-shim ;;
+		*) die "bad quirk '$quirk' in $m (on, off or on-noshim)" ;;
 		esac
-	done < <(table_rows "$matrix")
-	rm -f "$tdir/list" "$tdir/qemu-state.b64"
-}
+		case $want in
+		ok|fail|fail-sregs|refused|refused-sregs) ;;
+		*) die "bad expectation '$want' in $m (ok, fail, fail-sregs, refused or refused-sregs)" ;;
+		esac
+		machine=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine: ')
+		machine=${machine:-pc}
+		if [ "$sq" != "$tq" ]; then
+			# Another QEMU's state: its "pc" is another machine version;
+			# load it with the source's versioned machine type.
+			mtype=$(tapval "$tdir/src-$src/tap.log" 'qemu-machine-type: ')
+			[ -n "$mtype" ] || die "source $src did not say which machine type 'pc' is in QEMU $sq"
+			machine=$mtype${machine#pc}
+		fi
+		group_for "$out" dst "$kernel" "$cpu"
+		st=${tdir##*/}-$src.b64
+		cp "$tdir/src-$src/qemu-state.b64" "$G/files/$st"
+		group_row "$dir" "qemu-load $((tmo - 30)) /bin/qemu-load --qemu $tbin --l2 $l2 $flag --machine $machine --state /$st $load_s" "$tq"
+		printf '%s %s %s %s %s %s %s\n' "$dir" "$src" "$kernel" "$cpu" "$quirk" "$want" "$sq $machine" >>"$tdir/dests"
+		echo "--- destination of ${m##*/}: QEMU $tq on the $kernel kernel on -cpu $cpu, quirk $quirk, state of $src (QEMU $sq, -M $machine)" >&2
+	done < <(table_rows "$m")
+done
+boot_groups boot_group
+
+# 5. Verdicts, per table in its order.
+pass=0 fail=0
+for m in $run; do
+	tq=$(table_qemu "$m")
+	tdir=$(table_dir "$m")
+	: >"$tdir/table"
+	tpass=0 tfail=0
+	while read -r dir src kernel cpu quirk want sq machine; do
+		t=$dir/tap.log
+		IFS=$'\t' read -r v g verdict setx qexit resumed qmsg < <(qemu_verdict "$want" "$quirk" "$(group_rc "$dir")" "$t")
+		if [ "$v" = PASS ]; then
+			pass=$((pass + 1)) tpass=$((tpass + 1))
+		else
+			fail=$((fail + 1)) tfail=$((tfail + 1))
+		fi
+		extra=
+		[ "$sq" != "$tq" ] && extra="state of QEMU $sq, -M $machine; "
+		[ "$tq" != 7.2 ] && extra="${extra}exit: ${qexit:-?}; resumed: $resumed; "
+		printf '%-4s %-7s %-19s %-9s %-19s %-9s %-7s %-4s %s\n' "$src" "$kernel" "$cpu" "$quirk" "${setx:-?}" \
+			"$g" "$want" "$v" "${extra}qemu: ${qmsg:-(nothing)}; guest: $verdict" >>"$tdir/table"
+		echo "    $v (${m##*/}): $kernel $cpu quirk $quirk, state of $src: KVM_SET_XSAVE ${setx:-?}; qemu-exit: ${qexit:-?}; qemu-guest: $verdict" >&2
+	done <"$tdir/dests"
+	echo "$tpass $tfail" >"$tdir/counts"
+done
 
 # print_table MATRIX: the table of one matrix.
 print_table() {
-	local tq tdir n k c x q bv sz ver
+	local tq tdir n k c x q bv sz ver tpass tfail
 	tq=$(table_qemu "$1")
 	tdir=$(table_dir "$1")
 	ver=$(sed -n 's/^# qemu-version: QEMU emulator version //p' "$tdir"/dst-*/tap.log 2>/dev/null | head -n1)
@@ -255,16 +297,15 @@ print_table() {
 		echo "Notes from the VMs:"
 		grep -h '^# note: ' "$tdir"/*/tap.log | sed 's/^# note: /  /' | sort | uniq -c
 	fi
+	read -r tpass tfail <"$tdir/counts"
 	echo "qemu-demo table ${1##*/} (QEMU $tq): $tpass passed, $tfail failed (logs: $tdir)"
 }
 
 for m in $matrices; do
-	run_table "$m"
-	if [ -n "$tskipped" ]; then
-		echo "qemu-demo table ${m##*/} (QEMU $(table_qemu "$m")): 0 passed, 0 failed (skipped)"
-	else
-		print_table "$m"
-	fi
+	case " $run " in
+	*" $m "*) print_table "$m" ;;
+	*) echo "qemu-demo table ${m##*/} (QEMU $(table_qemu "$m")): 0 passed, 0 failed (skipped)" ;;
+	esac
 done
 
 echo
