@@ -42,11 +42,12 @@ out=$(TREE="$tmp/clone" BUILD="$tmp/build" SERIES="$tmp/p/series" BRANCH=harness
 [ "$rc" != 0 ] && grep -q "patch does not apply: 9999-broken.patch" <<<"$out"
 res $? "a broken patch stops apply.sh naming it"
 
-# 2. git am patches/*.patch on the pristine tree.
+# 2. git am patches/*.patch on the pristine tree (the clone of 1, which
+# apply.sh left clean, back at the base: one checkout less).
 if ls "$TOP"/patches/[0-9]*.patch >/dev/null 2>&1; then
-	git clone -q --shared "$TREE" "$tmp/am" && git -C "$tmp/am" checkout -q "$BASE_TAG" &&
-		git -C "$tmp/am" -c user.name=h -c user.email=h@example.invalid am -q --empty=drop "$TOP"/patches/*.patch &&
-		[ -z "$(git -C "$tmp/am" diff series 2>/dev/null || git -C "$tmp/am" diff origin/series)" ]
+	[ -z "$(git -C "$tmp/clone" status --porcelain)" ] && git -C "$tmp/clone" checkout -q --detach "$BASE_TAG" &&
+		git -C "$tmp/clone" -c user.name=h -c user.email=h@example.invalid am -q --empty=drop "$TOP"/patches/*.patch &&
+		[ -z "$(git -C "$tmp/clone" diff series 2>/dev/null || git -C "$tmp/clone" diff origin/series)" ]
 	res $? "git am patches/*.patch reproduces branch series"
 fi
 
