@@ -104,6 +104,8 @@ boot_group() {
 while read -r kind a b c d e; do
 	[ "$kind" = source ] || continue
 	name=$a kernel=$b cpu=$c xcr0=$d
+	# All sources run before any destination: one name, one source.
+	[ ! -e "$out/src-$name" ] || die "source $name twice in$vmm_tables (source names are unique across the tables of one run)"
 	group_for "$out" src "$kernel" "$cpu"
 	group_add "$G" "$out/src-$name" "demo-save 120 /bin/demo-save $xcr0"
 	echo "--- source $name: $kernel kernel on -cpu $cpu, guest XCR0 $xcr0" >&2
@@ -124,6 +126,9 @@ while read -r kind a b c d e; do
 		src=$a kernel=$b cpu=$c quirk=$d want=$e
 		[ -s "$out/src-$src/state.b64" ] || die "destination of source '$src' before (or without) its source line"
 		dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
+		# the same row twice: keep both logs
+		n=2
+		while [ -e "$dir" ]; do dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
 		flag=
 		[ "$quirk" = on ] || flag=--disable-quirk
 		group_for "$out" dst "$kernel" "$cpu"

@@ -15,13 +15,15 @@ tap_block() {
 
 # tap_test LOG I: the TAP log of the I-th test of a guest's list alone:
 # the header (up to the plan line "1..N" and the init's notes after it),
-# that test's comments and result line, and the trailer after the last
+# that test's comments and result line (the lines after result I-1, up to
+# result I, by the results' own numbers), and the trailer after the last
 # result (splat report, "vmtest: done").
 tap_test() {
 	awk -v i="$2" '
 		!plan { print; if (/^1\.\./) { plan = 1; last = substr($0, 4) + 0 } next }
 		n == 0 && /^# (checkers:|WARNING: \/dev\/kvm)/ { print; next }
-		/^(ok|not ok) / { n++; if (n == i) print; next }
+		/^ok [0-9]+ / { n = $2 + 0; if (n == i) print; next }
+		/^not ok [0-9]+ / { n = $3 + 0; if (n == i) print; next }
 		n == i - 1 || n >= last { print }
 	' "$1"
 }
