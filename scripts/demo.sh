@@ -91,12 +91,12 @@ if [ -n "$vmm_tables" ] && grep -qhE '^source +[^ ]+ +deb510 ' $vmm_tables; then
 
 # Rows that share a kernel and a CPU model run in one boot, sources and
 # destinations apart, one after the other (group_for, group_add and
-# group_split in scripts/lib/tap.sh); every row of a boot has that boot's
+# boot_groups in scripts/lib/demo.sh); every row of a boot has that boot's
 # status.
 # boot_group GROUP KERNEL CPU ROWS: one boot of a group (boot_groups), 120 s
 # for each row and 180 s for the boot.
 boot_group() {
-	VM_FILES="$(kfiles "$2") $(find "$1/files" -type f | sort | tr '\n' ' ')" \
+	VM_FILES="$(kfiles "$2") $(group_files "$1")" \
 		"$S/boot.sh" "$(kimage "$2")" "$3" "$1/list" "$1" $((180 + 120 * $4)) >/dev/null
 }
 
@@ -125,10 +125,7 @@ while read -r kind a b c d e; do
 	dest)
 		src=$a kernel=$b cpu=$c quirk=$d want=$e
 		[ -s "$out/src-$src/state.b64" ] || die "destination of source '$src' before (or without) its source line"
-		dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
-		# the same row twice: keep both logs
-		n=2
-		while [ -e "$dir" ]; do dir=$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
+		dir=$(new_row_dir "$out/dst-$src-$kernel-${cpu//[,+]/_}-$quirk")
 		flag=
 		[ "$quirk" = on ] || flag=--disable-quirk
 		group_for "$out" dst "$kernel" "$cpu"

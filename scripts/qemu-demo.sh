@@ -132,7 +132,7 @@ tapval() { sed -n "s/^# $2//p" "$1" | head -n1; }
 # source's state), one after the other in one VM (each QEMU a process of
 # its own).  A group directory (build/qemu-demo/boot-*) holds the guest's
 # list, the console and the whole TAP log; each row's directory gets its
-# part (group_split, scripts/lib/tap.sh).  Every row of a group has the
+# part (group_split, scripts/lib/demo.sh).  Every row of a group has the
 # status of its boot: a crash or hang fails them all.
 # group_row ROWDIR LISTLINE QEMU: one more row in group $G (group_for),
 # run by QEMU V.
@@ -147,7 +147,7 @@ boot_group() {
 	local q rc=0
 	qcpios=$(for q in 7.2 $(cat "$1/qemus"); do qemu_cpio "$q"; done | awk '!seen[$0]++' | tr '\n' ' ')
 	tstart
-	boot "$2" "$3" "$1/list" "$1" "$(find "$1/files" -type f | sort | tr '\n' ' ')" $((tmo * $4)) || rc=$?
+	boot "$2" "$3" "$1/list" "$1" "$(group_files "$1")" $((tmo * $4)) || rc=$?
 	tend "${1##*/} ($4 rows)"
 	return $rc
 }
@@ -215,10 +215,7 @@ for m in $run; do
 		sq=$(awk -v n="$src" '$1 == n {print $5}' "$tdir/sources")
 		l2=$(awk -v n="$src" '$1 == n {print $6}' "$tdir/sources")
 		[ -n "$sq" ] || die "$m: destination of source '$src' before (or without) its source line"
-		dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk
-		# the same row twice: keep both logs
-		n=2
-		while [ -e "$dir" ]; do dir=$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk-$n n=$((n + 1)); done
+		dir=$(new_row_dir "$tdir/dst-$src-$kernel-${cpu//[,+]/_}-$quirk")
 		case $quirk in
 		on) flag= ;;
 		off) flag=--disable-quirk ;;

@@ -3,7 +3,8 @@
 # verdict function per client.  The raw-VMM rows (selftests/xsave-migrate's
 # "load" on a destination host): verdict and table layout for
 # scripts/demo.sh (QEMU/TCG destinations) and scripts/bochs.sh (Bochs
-# destinations); the QEMU rows' verdict for scripts/qemu-demo.sh.
+# destinations); the QEMU rows' verdict for scripts/qemu-demo.sh; and how
+# both scripts run the rows that share a kernel and a CPU model in one boot.
 # Sourced by scripts/lib.sh.
 
 # table_client TABLE: its client line without "client" ("vmm", "qemu 10").
@@ -16,6 +17,73 @@ table_rows() {
 		strip_comments "$m" | awk -v m="$m" '$1 == "client" {next} $1 == "source" || $1 == "dest" {print; next}
 			{print "bad line in " m ": " $0 > "/dev/stderr"; exit 1}' || die "$m: see selftests/demo/README.md"
 	done
+}
+
+# Several rows in one boot (scripts/demo.sh, scripts/qemu-demo.sh): a
+# group directory holds the guest's run.list ("list") and the row directory
+# of each of its lines ("rows"), in the same order.
+# group_for DIR KIND KERNEL CPU: G = the group of the rows of KIND (src,
+# dst) on KERNEL and CPU, DIR/boot-KIND-KERNEL-CPU, made on first use
+# (BOOT_GROUPS: every group, in that order; BOOT_GROUP_OF: by key).
+declare -A BOOT_GROUP_OF=()
+BOOT_GROUPS=()
+group_for() {
+	local k="$2 $3 $4"
+	if [ -z "${BOOT_GROUP_OF[$k]:-}" ]; then
+		BOOT_GROUP_OF[$k]=$1/boot-$2-$3-${4//[,+]/_}
+		mkdir -p "${BOOT_GROUP_OF[$k]}/files"
+		echo "$3 $4" >"${BOOT_GROUP_OF[$k]}/host"
+		BOOT_GROUPS+=("${BOOT_GROUP_OF[$k]}")
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	G=${BOOT_GROUP_OF[$k]}
+}
+# group_add GROUP ROWDIR LISTLINE: one more row in GROUP.
+group_add() {
+	mkdir -p "$1" "$2"
+	echo "$2" >>"$1/rows"
+	echo "$3" >>"$1/list"
+	echo "$1" >"$2/group"
+}
+# boot_groups BOOT: boot every group not booted yet with "BOOT GROUP
+# KERNEL CPU ROWS" (which boots GROUP/list into GROUP), split its TAP log
+# (group_split) and keep BOOT's status in GROUP/rc.
+boot_groups() {
+	local g kernel cpu n vrc
+	for g in "${BOOT_GROUPS[@]}"; do
+		[ ! -f "$g/rc" ] || continue
+		read -r kernel cpu <"$g/host"
+		n=$(wc -l <"$g/rows")
+		echo "--- boot ${g##*/}: $kernel kernel on -cpu $cpu, $n rows" >&2
+		vrc=0
+		"$1" "$g" "$kernel" "$cpu" "$n" || vrc=$?
+		group_split "$g"
+		echo "$vrc" >"$g/rc"
+	done
+}
+# group_files GROUP: the files its rows need in the guest's / (GROUP/files).
+group_files() { find "$1/files" -type f | sort | tr '\n' ' '; }
+# group_rc ROWDIR: the status of the boot that ran the row (GROUP/rc).
+group_rc() { cat "$(cat "$1/group")/rc"; }
+# group_split GROUP: after the boot of GROUP/list into GROUP, give every
+# row directory its own TAP log (tap_test in scripts/lib/tap.sh) and a link
+# to the boot's console.
+group_split() {
+	local i=0 rd
+	[ -f "$1/tap.log" ] || : >"$1/tap.log"
+	while read -r rd; do
+		i=$((i + 1))
+		tap_test "$1/tap.log" "$i" >"$rd/tap.log"
+		ln -sfn "$1/console.log" "$rd/console.log"
+	done <"$1/rows"
+}
+
+# new_row_dir DIR: DIR, or DIR-2, DIR-3, ... if taken (the same row twice
+# in a run keeps both logs).
+new_row_dir() {
+	local d=$1 n=2
+	while [ -e "$d" ]; do d=$1-$n n=$((n + 1)); done
+	echo "$d"
 }
 
 # demo_verdict WANT RC LOG: "PASS|FAIL SET_XSAVE GUEST NOTE" for one

@@ -28,62 +28,6 @@ tap_test() {
 	' "$1"
 }
 
-# Several rows in one boot (scripts/demo.sh, scripts/qemu-demo.sh): a
-# group directory holds the guest's run.list ("list") and the row directory
-# of each of its lines ("rows"), in the same order.
-# group_for DIR KIND KERNEL CPU: G = the group of the rows of KIND (src,
-# dst) on KERNEL and CPU, DIR/boot-KIND-KERNEL-CPU, made on first use
-# (BOOT_GROUPS: every group, in that order; BOOT_GROUP_OF: by key).
-declare -A BOOT_GROUP_OF=()
-BOOT_GROUPS=()
-group_for() {
-	local k="$2 $3 $4"
-	if [ -z "${BOOT_GROUP_OF[$k]:-}" ]; then
-		BOOT_GROUP_OF[$k]=$1/boot-$2-$3-${4//[,+]/_}
-		mkdir -p "${BOOT_GROUP_OF[$k]}/files"
-		echo "$3 $4" >"${BOOT_GROUP_OF[$k]}/host"
-		BOOT_GROUPS+=("${BOOT_GROUP_OF[$k]}")
-	fi
-	# shellcheck disable=SC2034 # for the caller
-	G=${BOOT_GROUP_OF[$k]}
-}
-# group_add GROUP ROWDIR LISTLINE: one more row in GROUP.
-group_add() {
-	mkdir -p "$1" "$2"
-	echo "$2" >>"$1/rows"
-	echo "$3" >>"$1/list"
-	echo "$1" >"$2/group"
-}
-# boot_groups BOOT: boot every group not booted yet with "BOOT GROUP
-# KERNEL CPU ROWS" (which boots GROUP/list into GROUP), split its TAP log
-# (group_split) and keep BOOT's status in GROUP/rc.
-boot_groups() {
-	local g kernel cpu n vrc
-	for g in "${BOOT_GROUPS[@]}"; do
-		[ ! -f "$g/rc" ] || continue
-		read -r kernel cpu <"$g/host"
-		n=$(wc -l <"$g/rows")
-		echo "--- boot ${g##*/}: $kernel kernel on -cpu $cpu, $n rows" >&2
-		vrc=0
-		"$1" "$g" "$kernel" "$cpu" "$n" || vrc=$?
-		group_split "$g"
-		echo "$vrc" >"$g/rc"
-	done
-}
-# group_rc ROWDIR: the status of the boot that ran the row (GROUP/rc).
-group_rc() { cat "$(cat "$1/group")/rc"; }
-# group_split GROUP: after the boot of GROUP/list into GROUP, give every
-# row directory its own TAP log (tap_test) and a link to the boot's console.
-group_split() {
-	local i=0 rd
-	[ -f "$1/tap.log" ] || : >"$1/tap.log"
-	while read -r rd; do
-		i=$((i + 1))
-		tap_test "$1/tap.log" "$i" >"$rd/tap.log"
-		ln -sfn "$1/console.log" "$rd/console.log"
-	done <"$1/rows"
-}
-
 # tap_splat LOG: true if the guest's init reported a kernel splat (WARNING,
 # BUG, KASAN, UBSAN, lockdep, ...) in its dmesg (selftests/guest/init).
 tap_splat() {
