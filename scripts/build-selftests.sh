@@ -30,7 +30,7 @@ if [ "$which" = listed ]; then
 	done
 fi
 make -C "$TREE/tools/testing/selftests/kvm" -j"$JOBS" OUTPUT="$out" ARCH=x86_64 \
-	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static "${targets[@]}" >>"$log" 2>&1 ||
+	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS="$SELFTESTS_CFLAGS" "${targets[@]}" >>"$log" 2>&1 ||
 	{ grep -E "error|Error" "$log" | head -20; die "selftests build failed, see $log"; }
 # The x86 KVM tests are in x86/ (x86_64/ before Linux 6.14).
 sub=x86
@@ -46,7 +46,7 @@ x86=$BUILD/selftests-x86
 mkdir -p "$x86"
 log "building x86 selftests (log: $log)"
 make -C "$TREE/tools/testing/selftests/x86" -j"$JOBS" OUTPUT="$x86" \
-	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS=-static >>"$log" 2>&1 ||
+	KHDR_INCLUDES="-isystem $hdr/usr/include" EXTRA_CFLAGS="$SELFTESTS_CFLAGS" >>"$log" 2>&1 ||
 	{ grep -E "error|Error" "$log" | head -20; die "x86 selftests build failed, see $log"; }
 for t in $(tests_rows | awk '$2 == "x86" {print $1}'); do
 	[ -x "$x86/$t" ] || die "x86 selftest $t was not built (32-bit ones need gcc-multilib; see $log)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Stage: the kselftest runner path, as kernel CI farms run selftests.
 #  1. builds the series' tests with the selftests' own install target
-#     (make headers; make -C tools/testing/selftests TARGETS="kvm x86"
-#     install) from a worktree of branch "series", statically linked, into
+#     (make -C tools/testing/selftests TARGETS="kvm x86" install) from the
+#     tree on branch "series", statically linked, into
 #     build/kselftest/install (run_kselftest.sh, kselftest/, kselftest-list.txt);
+#     the objects are those of the selftests stage (build-selftests.sh: the
+#     same sources, flags and headers), which make brings up to date;
 #  2. packs that install into an extra cpio archive (boot.sh VM_CPIO) with
 #     what run_kselftest.sh and the tests need beyond busybox and the
 #     harness's guest init (selftests/guest/init, unchanged): GNU timeout
@@ -43,8 +45,8 @@ for k in patched base; do
 done
 
 ks=$BUILD/kselftest
-src=$ks/linux          # worktree of branch "series"
-obj=$ks/obj            # O=: headers and selftest objects
+hdr=$BUILD/selftests-headers   # O=: the headers of build-selftests.sh
+out=$ks/build          # the Makefile's BUILD: kvm, x86 -> the selftests stage's output
 inst=$ks/install       # KSFT_INSTALL_PATH
 logs=$ks/logs
 mkdir -p "$logs"
@@ -60,20 +62,38 @@ series_tests=$( { tests_of fail-on-base skip-on-base; tests_flagged changed; } |
 	echo "$(test_field "$t" 2):$t"; done | tr '\n' ' ')
 
 # --- 1. build and install --------------------------------------------------
-worktree_at "$src" series
+[ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
+[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+	die "$TREE has uncommitted changes; commit them first"
+# A worktree and object directory of an earlier layout (a full second build).
+for d in "$ks/linux" "$ks/obj"; do
+	[ -e "$d" ] || continue
+	log "removing $d (an earlier layout)"
+	rm -rf "$d"
+	git -C "$TREE" worktree prune
+done
 t0=$(date +%s)
 blog=$logs/build.log
-log "building the kvm and x86 selftests of $(git -C "$src" log --oneline -1 | cut -c1-60) with 'install' (log: $blog)"
+log "building the kvm and x86 selftests of $(git -C "$TREE" log --oneline -1 | cut -c1-60) with 'install' (log: $blog)"
+# The selftests' Makefile builds TARGET in BUILD/TARGET (BUILD: O/kselftest
+# unless given): here BUILD is a directory whose kvm and x86 link to the
+# output directories of the selftests stage, and O its header directory, so
+# the compiles are the same commands in the same places and make rebuilds
+# only what is older than its sources (nothing, after make selftests).
 # Static: the guest has no libc.  EXTRA_CFLAGS reaches both Makefiles (kvm
 # adds it to CFLAGS; x86 passes it to every compile and link), but on the
 # command line it overrides x86/Makefile's own "EXTRA_CFLAGS +=
-# -DCAN_BUILD_32 -DCAN_BUILD_64", so those are passed here (32-bit builds are
-# checked below).  USERLDFLAGS=-static would reach kvm only.
-make -C "$src" O="$obj" -s headers >"$blog" 2>&1 ||
+# -DCAN_BUILD_32 -DCAN_BUILD_64", so those are passed here, as
+# build-selftests.sh does (32-bit builds are checked below; no kvm source
+# reads them).  USERLDFLAGS=-static would reach kvm only.
+make -C "$TREE" O="$hdr" ARCH=x86_64 -s headers >"$blog" 2>&1 ||
 	{ tail -20 "$blog"; die "make headers failed, see $blog"; }
+mkdir -p "$out" "$BUILD/selftests" "$BUILD/selftests-x86"
+ln -sfn "$BUILD/selftests" "$out/kvm"
+ln -sfn "$BUILD/selftests-x86" "$out/x86"
 rm -rf "$inst"
-make -C "$src/tools/testing/selftests" -j"$JOBS" O="$obj" TARGETS="kvm x86" \
-	KSFT_INSTALL_PATH="$inst" EXTRA_CFLAGS="-static -DCAN_BUILD_32 -DCAN_BUILD_64" \
+make -C "$TREE/tools/testing/selftests" -j"$JOBS" O="$hdr" BUILD="$out" ARCH=x86_64 TARGETS="kvm x86" \
+	KSFT_INSTALL_PATH="$inst" EXTRA_CFLAGS="$SELFTESTS_CFLAGS" \
 	install >>"$blog" 2>&1 ||
 	{ grep -E "error|Error" "$blog" | head -20; die "selftests install failed, see $blog"; }
 ! grep -q '^Skipping non-existent dir' "$blog" || die "a target was not installed: $(grep '^Skipping non-existent dir' "$blog")"

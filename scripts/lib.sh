@@ -27,6 +27,12 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # then hit on 124 of its 125 cacheable compiles.
 export CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 JOBS=${JOBS:-$(nproc)}
+# EXTRA_CFLAGS of the KVM and x86 selftests (build-selftests.sh, and the
+# kselftest install, which reuses its objects): static (the guest has no
+# libc); on the command line EXTRA_CFLAGS replaces x86/Makefile's own
+# "+= -DCAN_BUILD_32 -DCAN_BUILD_64", hence those (no kvm source reads them).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+SELFTESTS_CFLAGS="-static -DCAN_BUILD_32 -DCAN_BUILD_64"
 
 
 die() { echo "ERROR: $*" >&2; exit 1; }
