@@ -12,7 +12,7 @@
 # config/tests for V, as build-selftests.sh builds them there).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need make gcc ccache git flock
+need make gcc ccache git flock lz4
 base=$BASE_TAG
 fragments=("$TOP/config/kvm.config")
 targets=()

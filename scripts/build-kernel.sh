@@ -18,7 +18,7 @@
 # Kconfig does not define are skipped with a note.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need make gcc ccache flex bison bc git flock
+need make gcc ccache flex bison bc git flock lz4
 
 KERNEL=${KERNEL:-patched}
 FLAVOR=${FLAVOR:-}

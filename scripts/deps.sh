@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio
-	xz-utils zstd qemu-system-x86 busybox-static git python3 perl file b4 gcc-multilib rsync python3-ply python3-git
+	xz-utils zstd lz4 qemu-system-x86 busybox-static git python3 perl file b4 gcc-multilib rsync python3-ply python3-git
 	ninja-build pkgconf python3-venv libglib2.0-dev libfdt-dev zlib1g-dev dpkg-dev
 	patch genisoimage isolinux syslinux-common vgabios seabios procps)
 missing=()

@@ -14,7 +14,7 @@
 # (build/stable/V/linux, build/stable-V), with the stable initramfs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-need make gcc ccache git qemu-system-x86_64
+need make gcc ccache git lz4 qemu-system-x86_64
 MUTANTS=${MUTANTS:-$TOP/selftests/mutants}
 MODEL=$(first_model max-noavx)
 TESTS=${MUTANT_TESTS:-xsave_trim_test}
