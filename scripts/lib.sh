@@ -52,9 +52,9 @@ need() {
 # child_cpu: this shell's children's CPU time so far, in clock ticks
 # (/proc/PID/stat fields 16 and 17; read without a subshell).
 child_cpu() {
-	local st
-	read -r -a st </proc/$BASHPID/stat
-	CHILD_CPU=$((st[15] + st[16]))
+	local proc_stat
+	read -r -a proc_stat </proc/$BASHPID/stat
+	CHILD_CPU=$((proc_stat[15] + proc_stat[16]))
 }
 stage() {
 	local name=$1 t0 c0 rc=0
