@@ -63,7 +63,7 @@ while read -r model cpu xf list; do
 		fi
 		grep -q "^$t " "$runlist" && continue
 		if grep -qx "$t" <<<"$flaky"; then
-			echo "$t $((5 * TEST_TIMEOUT)) /bin/retry 5 /t/$t" >>"$runlist"
+			echo "$t $((5 * TEST_TIMEOUT + 30)) /bin/retry 5 $TEST_TIMEOUT /t/$t" >>"$runlist"
 		else
 			echo "$t $TEST_TIMEOUT /t/$t" >>"$runlist"
 		fi
