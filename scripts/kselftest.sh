@@ -62,9 +62,7 @@ series_tests=$( { tests_of fail-on-base skip-on-base; tests_flagged changed; } |
 	echo "$(test_field "$t" 2):$t"; done | tr '\n' ' ')
 
 # --- 1. build and install --------------------------------------------------
-[ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
-[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
-	die "$TREE has uncommitted changes; commit them first"
+tree_on_series
 # A worktree and object directory of an earlier layout (a full second build).
 for d in "$ks/linux" "$ks/obj"; do
 	[ -e "$d" ] || continue

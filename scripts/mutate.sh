@@ -31,9 +31,7 @@ kernel_dirs "$kimg"
 obj=$KOBJ
 [ -f "$obj/.config" ] || die "no $kimg kernel build in $obj; run 'KERNEL=$kimg scripts/build-kernel.sh'"
 [ -f "$VM_INITRAMFS" ] || die "no initramfs $VM_INITRAMFS; run 'make selftests' (stable: STABLE=V scripts/mkinitramfs.sh)"
-[ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
-[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
-	die "$TREE has uncommitted changes; commit them first"
+tree_on_series
 ls "$MUTANTS"/*.patch >/dev/null 2>&1 || die "no mutants in $MUTANTS"
 # The model a mutant runs on: its "# model:" line, else $MODEL.
 model_of() { sed -n 's/^# model: *\([^ ]*\).*/\1/p' "$1" | head -1 | grep . || echo "$MODEL"; }

@@ -19,6 +19,14 @@ tree_at() {
 	trap 'git -C "$TREE" checkout -q "$TREE_ORIG"' EXIT
 }
 
+# tree_on_series: refuse to run unless $TREE is on branch series with
+# everything committed (stages that build or edit the series in the tree).
+tree_on_series() {
+	[ "$(git -C "$TREE" symbolic-ref -q --short HEAD)" = series ] || die "$TREE is not on branch series"
+	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+		die "$TREE has uncommitted changes; commit them first"
+}
+
 # worktree_at DIR REF: a git worktree of $TREE at DIR, checked out at REF
 # (detached), created on first use.
 worktree_at() {
