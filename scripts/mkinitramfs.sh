@@ -18,7 +18,7 @@ MINIMAL=${MINIMAL:-0}
 out=${1:-$(line_initramfs)}
 if [ -n "${STABLE:-}" ]; then src=$(stable_dir "$STABLE")/selftests; else src=$BUILD/selftests; fi
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$out.tmp.$$"' EXIT
 mkdir -p "$root"/{bin,t,proc,sys,dev,tmp,mnt,sys/kernel/tracing}
 cp "$BUSYBOX" "$root/bin/busybox"
 cp "$TOP/selftests/guest/init" "$root/init"
@@ -46,5 +46,7 @@ else
 		cp "$BUILD"/guest-bin/* "$root/t/" 2>/dev/null || true
 	fi
 fi
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
+# Written aside and renamed: a VM of another stage may be reading $out.
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
 log "initramfs${STABLE:+ for $STABLE}$([ "$MINIMAL" = 0 ] || echo " (minimal)"): $out, $(find "$root/t" -mindepth 1 -maxdepth 1 | wc -l) binaries, $(du -k "$out" | cut -f1) KiB"
