@@ -155,6 +155,7 @@ if [ ! -x "$bin/qemu-system-x86_64" ] || [ ! -f "$bin/kvmvapic.bin" ] ||
 		git init -q -b fix
 		git config user.name "$(git -C "$TOP" config user.name || echo "qemu-source import")"
 		git config user.email "$(git -C "$TOP" config user.email || echo "noreply@localhost")"
+		git config gc.auto 0    # a disposable tree: no repacking
 		git add -A -f .
 		git commit -q --no-verify -m "Debian qemu $ver"
 		git tag debian

@@ -94,6 +94,10 @@ import_source() {
 		# Keep the commits' notes (a backport's changes from mainline)
 		# through rebases and amends.
 		git config notes.rewriteRef refs/notes/commits
+		# No automatic repacking of the disposable tree: the git gc
+		# --auto that the import triggers repacks all of it in the
+		# background, beside the kernel build.
+		git config gc.auto 0
 		git add -A -f .
 		git commit -q --no-verify -m "Linux $ver (Debian $pkg)"
 		git tag -f "$tag"
