@@ -181,6 +181,15 @@ check_run() {
 
 result_of() { awk -v t="$1" '$1 == t {print $2; exit}' "$2"; }
 
+# why COLL:TEST KTAP: the not-ok cases and assertion lines of TEST's output
+# in KTAP, on one line (for the FAIL line: CI shows the summary).
+why() {
+	awk -v h="# selftests: ${1%%:*}: ${1#*:}" '$0 == h {on = 1; next}
+		on && /^(not )?ok [0-9]+ selftests: / {exit} on' "$2" |
+		grep -E 'not ok |\.c:[0-9]+:| != |TIMEOUT|[Ee]xpected' | sed 's/^[# ]*//' |
+		head -8 | tr '\n' ';' | cut -c1-400
+}
+
 # known_failure TEST: a known failure of config/tests for this model.
 known_failure() {
 	local m
@@ -224,7 +233,7 @@ res=$out/results
 for t in $series_tests; do
 	r=$(result_of "$t" "$res")
 	echo "patched: $t ${r:-no result}" >&2
-	if [ "$r" = PASS ]; then ok; else bad "patched: series test $t: ${r:-no result} (want PASS)"; fi
+	if [ "$r" = PASS ]; then ok; else bad "patched: series test $t: ${r:-no result} (want PASS): $(why "$t" "$out/ktap") (see $out/ktap)"; fi
 done
 # Other failures: the regression criterion is the same result on both
 # kernels, and the collection's timing tests (flagged flaky, but
