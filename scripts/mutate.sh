@@ -7,7 +7,9 @@
 # tests runs), or the model a "# model: <name>" line of the mutant names for
 # a bug that only a host of that model can show, and run the tests that the
 # mutant must fail.  A mutant is killed only if a named test case reports "not ok"; a
-# crash, hang or build failure is not a kill.  The tree is restored after
+# crash, hang or build failure is not a kill, nor is a run where a C file
+# the mutant edits was not recompiled (NOT-REBUILT) or the guest's
+# /proc/version is not the version just built (WRONG-KERNEL).  The tree is restored after
 # every mutant and on exit.  Prints a table and "mutation: K of N mutants
 # killed"; exits non-zero unless every mutant is killed.
 # STABLE=V: the mutants of selftests/mutants/stable-V against the backport
@@ -41,12 +43,20 @@ for mo in $models; do
 done
 
 restore() { git -C "$TREE" checkout -q -- arch include 2>/dev/null || true; }
+# not_rebuilt MUTANT BUILD-LOG: the C files MUTANT edits that the build
+# did not compile ("CC <file>.o" in kbuild's output).
+not_rebuilt() {
+	local f
+	for f in $(git -C "$TREE" apply --numstat "$1" | awk '$3 ~ /\.c$/ {print $3}'); do
+		grep -qE "^ +CC +${f%.c}\.o$" "$2" || printf '%s ' "$f"
+	done
+}
 trap restore EXIT
 rm -rf "$out"
 mkdir -p "$out"
 runlist=$out/run.list
 for t in $TESTS; do echo "$t 300 /t/$t"; done >"$runlist"
-mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="$KCC" HOSTCC="ccache gcc")
 
 # Baseline: the unmutated series must pass, or every mutant would look killed.
 [ -f "$BUILD/$kimg/bzImage" ] || die "no build/$kimg/bzImage; run 'KERNEL=$kimg scripts/build-kernel.sh'"
@@ -72,15 +82,24 @@ for m in "$MUTANTS"/*.patch; do
 		res="NO-APPLY"
 	elif ! "${mk[@]}" bzImage >"$d/build.log" 2>&1; then
 		res="NO-BUILD"
+	elif stale=$(not_rebuilt "$m" "$d/build.log") && [ -n "$stale" ]; then
+		res="NOT-REBUILT"
+		echo "    not recompiled: $stale (see $d/build.log)"
 	else
 		cp "$obj/arch/x86/boot/bzImage" "$d/bzImage"
+		built=$(sed -n 's/^#define UTS_VERSION "\(.*\)"$/\1/p' "$obj/include/generated/utsversion.h")
 		vrc=0
 		"$TOP/scripts/boot.sh" "$d/bzImage" "$(cpu_of "$mo")" "$runlist" "$d" 600 >"$d/boot.log" 2>&1 || vrc=$?
 		rm -f "$d/bzImage"
 		# Named test cases of the kselftest harness, nested in the TAP log.
 		killers=$(sed -n 's/^# not ok [0-9]* \([A-Za-z0-9_.]*\).*/\1/p' "$d/tap.log" 2>/dev/null |
 			sort -u | tr '\n' ' ')
-		if [ -n "$killers" ]; then
+		ran=$(sed -n 's/^# kernel: //p' "$d/tap.log" 2>/dev/null | head -1)
+		if [ -n "$ran" ] && { [ -z "$built" ] || [ "${ran% "$built"}" = "$ran" ]; }; then
+			res="WRONG-KERNEL"
+			killers=""
+			echo "    built '$built', the guest ran '$ran'"
+		elif [ -n "$killers" ]; then
 			res=killed
 			k=$((k + 1))
 		elif [ "$vrc" != 0 ]; then
