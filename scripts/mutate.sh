@@ -44,11 +44,11 @@ done
 
 restore() { git -C "$TREE" checkout -q -- arch include 2>/dev/null || true; }
 # not_rebuilt MUTANT BUILD-LOG: the C files MUTANT edits that the build
-# did not compile ("CC <file>.o" in kbuild's output).
+# did not compile ("CC <file>.o", or "CC [M]" for a module, in kbuild's output).
 not_rebuilt() {
 	local f
 	for f in $(git -C "$TREE" apply --numstat "$1" | awk '$3 ~ /\.c$/ {print $3}'); do
-		grep -qE "^ +CC +${f%.c}\.o$" "$2" || printf '%s ' "$f"
+		grep -qE "^ +CC( \[M\])? +${f%.c}\.o$" "$2" || printf '%s ' "$f"
 	done
 }
 trap restore EXIT
