@@ -182,10 +182,10 @@ check_run() {
 result_of() { awk -v t="$1" '$1 == t {print $2; exit}' "$2"; }
 
 # why COLL:TEST KTAP: the not-ok cases and assertion lines of TEST's output
-# in KTAP, on one line (for the FAIL line: CI shows the summary).
+# in KTAP (its own result line left out), on one line (for the FAIL line:
+# CI shows the summary).
 why() {
-	awk -v h="# selftests: ${1%%:*}: ${1#*:}" '$0 == h {on = 1; next}
-		on && /^(not )?ok [0-9]+ selftests: / {exit} on' "$2" |
+	tap_output "$2" "selftests: ${1%%:*}: ${1#*:}" | sed '$d' |
 		grep -E 'not ok |\.c:[0-9]+:| != |TIMEOUT|[Ee]xpected' | sed 's/^[# ]*//' |
 		head -8 | tr '\n' ';' | cut -c1-400
 }

@@ -59,9 +59,12 @@ tap_results() {
 
 # tap_output LOG NAME: what test NAME printed (the "# " lines between the
 # previous result line and its own) and its result line, for a report.
+# NAME is the result line's description, up to its " #" directive: the
+# test of a run list, or "selftests: kvm: TEST" in run_kselftest.sh's KTAP.
 tap_output() {
 	awk -v t="$2" '/^(ok|not ok) [0-9]+ / {
-		if (($1 == "ok" ? $3 : $4) == t) { printf "%s", buf; print; exit }
+		d = $0; sub(/^(not )?ok [0-9]+ /, "", d); sub(/ #.*$/, "", d)
+		if (d == t) { printf "%s", buf; print; exit }
 		buf = ""; next }
 	/^# / { buf = buf $0 "\n" }' "$1"
 }
