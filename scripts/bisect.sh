@@ -58,7 +58,7 @@ for c in $commits; do
 	what=kernel
 	if [ -f "$obj/arch/x86/boot/bzImage" ] && git -C "$src" diff --quiet "$c~1" "$c" -- . ':!tools'; then
 		what="kernel unchanged"
-	elif ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" CC="$KCC" HOSTCC="ccache gcc" bzImage >>"$log" 2>&1; then
+	elif ! make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" "${KERNEL_CC[@]}" bzImage >>"$log" 2>&1; then
 		grep -E 'error:' "$log" | head -5 >&2
 		die "bisect: patch $i/$total does not build: $subj (log: $log)"
 	fi

@@ -58,7 +58,7 @@ fi
 out=$obj
 mkdir -p "$out" "$BUILD/logs"
 log="$BUILD/logs/kernel-$KERNEL${FLAVOR:+-$FLAVOR}.log"
-mk=(make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" CC="$KCC" HOSTCC="ccache gcc")
+mk=(make -C "$src" O="$out" ARCH=x86_64 -j"$JOBS" "${KERNEL_CC[@]}")
 
 # (Re)configure when the fragments changed.
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.cfgsum" 2>/dev/null)" != "$cfgsum" ]; then

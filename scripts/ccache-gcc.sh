@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kernel builds' CC (lib.sh KCC): gcc through ccache, except for a
+# The kernel builds' CC (lib.sh KERNEL_CC): gcc through ccache, except for a
 # source that embeds a file with .incbin, which goes to gcc directly.
 # ccache's depend mode (lib.sh) hashes a source and what the compiler's
 # dependency file lists, and .incbin files are not listed: piggy.o of the

@@ -24,12 +24,14 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # almost every compile: the kernel's arch/x86/kvm and kernel/sched, built
 # cold with -j2 on 2026-12-03, took 85 s of CPU with gcc alone, 116 with
 # ccache's default mode and 95 in depend mode; a second object directory
-# then hit on 124 of its 125 cacheable compiles.  The kernel builds use
-# KCC, which leaves the sources with .incbin to gcc (depend mode cannot see
-# the embedded file).  ccache takes CCACHE_DEPEND as true whenever it is set.
+# then hit on 124 of its 125 cacheable compiles.  ccache takes
+# CCACHE_DEPEND as true whenever it is set.
 if [ "${CCACHE_DEPEND:-1}" = 1 ]; then export CCACHE_DEPEND=1; else unset CCACHE_DEPEND; fi
+# The compilers of every kernel build (make "${KERNEL_CC[@]}"): CC leaves
+# the sources with .incbin to gcc (depend mode cannot see the embedded
+# file; scripts/ccache-gcc.sh).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-KCC=$TOP/scripts/ccache-gcc.sh
+KERNEL_CC=(CC="$TOP/scripts/ccache-gcc.sh" HOSTCC="ccache gcc")
 JOBS=${JOBS:-$(nproc)}
 # EXTRA_CFLAGS of the KVM and x86 selftests (build-selftests.sh, and the
 # kselftest install, which reuses its objects): static (the guest has no

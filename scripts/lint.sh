@@ -81,7 +81,7 @@ if [ -n "$objs" ]; then
 		# Force the touched objects to be rebuilt and checked.
 		for o in $objs; do rm -f "$xobj/$o"; done
 		# shellcheck disable=SC2086
-		make -C "$src" O="$xobj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" CC="$KCC" HOSTCC="ccache gcc" $objs \
+		make -C "$src" O="$xobj" ARCH=x86_64 -j"$JOBS" W=1 C=2 CHECK="$sparse" "${KERNEL_CC[@]}" $objs \
 			>>"$out/warn-$k.raw" 2>&1 || { tail -20 "$out/warn-$k.raw"; die "lint build ($k) failed"; }
 		normalize <"$out/warn-$k.raw" >"$out/warn-$k.txt" || true
 	done

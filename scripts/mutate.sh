@@ -56,7 +56,7 @@ rm -rf "$out"
 mkdir -p "$out"
 runlist=$out/run.list
 for t in $TESTS; do echo "$t 300 /t/$t"; done >"$runlist"
-mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" CC="$KCC" HOSTCC="ccache gcc")
+mk=(make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" "${KERNEL_CC[@]}")
 
 # Baseline: the unmutated series must pass, or every mutant would look killed.
 [ -f "$BUILD/$kimg/bzImage" ] || die "no build/$kimg/bzImage; run 'KERNEL=$kimg scripts/build-kernel.sh'"
